@@ -1,0 +1,379 @@
+"""The bus schema: topic names and JSON payloads, shared by the gateway and every console.
+
+Every payload carries ``id`` (unique, for dedup), ``ts`` (UTC, ISO 8601) and ``src``
+(who produced it). Payloads are frozen dataclasses; ``decode`` validates untrusted
+bytes from the bus into one of them or raises ``PayloadError`` with a readable reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+SCHEMA_VERSION = 1
+TOPIC_ROOT = f"mcv/v{SCHEMA_VERSION}"
+MAX_PAYLOAD_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 4000
+
+SEVERITIES = ("info", "warning", "alarm")
+UNIT_KINDS = ("vehicle", "responder", "drone", "tak", "radio")
+LINK_STATES = ("disabled", "connecting", "up", "degraded", "down")
+BACKHAUL_STATES = ("not_configured", "up", "down")
+GATEWAY_STATES = ("online", "offline")
+
+
+class PayloadError(ValueError):
+    """A payload from the bus that is not what the schema says; the message says why."""
+
+
+def new_id() -> str:
+    """A fresh payload id: 32 hex digits, unique across seats and restarts."""
+    return uuid.uuid4().hex
+
+
+def utc_now() -> str:
+    """The current time as the schema writes it: UTC, ISO 8601, milliseconds, ``Z``."""
+    return format_ts(datetime.now(timezone.utc))
+
+
+def format_ts(moment: datetime) -> str:
+    """Write an aware datetime the way every payload carries time."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_ts(text: str) -> datetime:
+    """Read a payload timestamp; a naive or malformed one is a ``PayloadError``."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError) as exc:
+        raise PayloadError(f"ts {text!r} is not an ISO 8601 time") from exc
+    if moment.tzinfo is None:
+        raise PayloadError(f"ts {text!r} has no time zone; the bus speaks UTC")
+    return moment
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names for one vehicle (``mcv/v1/{vehicle}/...``)."""
+
+    vehicle: str
+
+    def __post_init__(self) -> None:
+        _check_topic_level("vehicle", self.vehicle)
+
+    @property
+    def root(self) -> str:
+        return f"{TOPIC_ROOT}/{self.vehicle}"
+
+    @property
+    def everything(self) -> str:
+        return f"{self.root}/#"
+
+    @property
+    def events(self) -> str:
+        return f"{self.root}/event"
+
+    @property
+    def gateway(self) -> str:
+        return f"{self.root}/gateway"
+
+    @property
+    def backhaul(self) -> str:
+        return f"{self.root}/backhaul"
+
+    def unit(self, uid: str) -> str:
+        _check_topic_level("unit id", uid)
+        return f"{self.root}/unit/{uid}"
+
+    def link(self, link_id: str) -> str:
+        _check_topic_level("link id", link_id)
+        return f"{self.root}/link/{link_id}"
+
+    def video(self, stream_id: str) -> str:
+        _check_topic_level("stream id", stream_id)
+        return f"{self.root}/video/{stream_id}"
+
+    def message(self, to: str) -> str:
+        _check_topic_level("recipient", to)
+        return f"{self.root}/msg/{to}"
+
+    def command(self, name: str) -> str:
+        return f"{self.root}/cmd/{name}"
+
+    def kind_of(self, topic: str) -> tuple[str, str]:
+        """Split one of this vehicle's topics into (kind, key): ``unit/u1`` -> ("unit", "u1")."""
+        prefix = self.root + "/"
+        if not topic.startswith(prefix):
+            return "", ""
+        kind, _, key = topic[len(prefix):].partition("/")
+        return kind, key
+
+
+def _check_topic_level(what: str, value: str) -> None:
+    if not isinstance(value, str) or not value or len(value) > 128:
+        raise PayloadError(f"{what} must be 1 to 128 characters")
+    if any(ch in value for ch in "/+#\0") or value != value.strip():
+        raise PayloadError(f"{what} {value!r} may not contain '/', '+', '#', NUL or edge spaces")
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Fields every payload has. Subclasses add their own and a ``KIND``."""
+
+    KIND: typing.ClassVar[str] = ""
+
+    id: str
+    ts: str
+    src: str
+
+    def __post_init__(self) -> None:
+        _validate_fields(self)
+        if not (8 <= len(self.id) <= 64):
+            raise PayloadError("id must be 8 to 64 characters")
+        parse_ts(self.ts)
+
+    def to_dict(self) -> dict[str, object]:
+        data = dataclasses.asdict(self)
+        data["kind"] = self.KIND
+        return data
+
+    def encode(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def create(cls, src: str, **fields: object):
+        """A new payload of this kind with a fresh id and the current time."""
+        return cls(id=new_id(), ts=utc_now(), src=src, **fields)
+
+    @classmethod
+    def from_dict(cls, data: typing.Mapping[str, object]):
+        if not isinstance(data, typing.Mapping):
+            raise PayloadError(f"a {cls.KIND} payload must be a JSON object")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names - {"kind"}
+        if unknown:
+            raise PayloadError(f"{cls.KIND} payload has unknown fields: {', '.join(sorted(map(str, unknown)))}")
+        missing = {f.name for f in dataclasses.fields(cls) if _is_required(f)} - set(data)
+        if missing:
+            raise PayloadError(f"{cls.KIND} payload lacks fields: {', '.join(sorted(missing))}")
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _is_required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _validate_fields(payload: Payload) -> None:
+    hints = typing.get_type_hints(type(payload))
+    for f in dataclasses.fields(payload):
+        value = getattr(payload, f.name)
+        allowed = _allowed_types(hints[f.name])
+        if value is None and type(None) in allowed:
+            continue
+        if isinstance(value, bool) and bool not in allowed:
+            raise PayloadError(f"{f.name} must be {_describe(allowed)}, not true/false")
+        if not isinstance(value, tuple(allowed)):
+            raise PayloadError(f"{f.name} must be {_describe(allowed)}, not {type(value).__name__}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PayloadError(f"{f.name} must be a finite number")
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            raise PayloadError(f"{f.name} is longer than {MAX_TEXT_CHARS} characters")
+
+
+def _allowed_types(hint: object) -> set[type]:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return set().union(*(_allowed_types(a) for a in typing.get_args(hint)))
+    if hint is float:
+        return {float, int}
+    if typing.get_origin(hint) is list:
+        return {list}
+    return {hint if hint is not None else type(None)}
+
+
+def _describe(allowed: set[type]) -> str:
+    return " or ".join(sorted("null" if t is type(None) else t.__name__ for t in allowed))
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise PayloadError(f"{name} {value!r} is not one of {', '.join(choices)}")
+
+
+@dataclass(frozen=True)
+class Event(Payload):
+    """One entry in the incident log: automatic (links, alarms) or written by a person."""
+
+    KIND = "event"
+    category: str
+    text: str
+    severity: str = "info"
+    seat: str | None = None
+    unit: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("severity", self.severity, SEVERITIES)
+        if not self.text.strip():
+            raise PayloadError("an event needs text")
+        _check_position(self.lat, self.lon, optional=True)
+
+
+@dataclass(frozen=True)
+class UnitState(Payload):
+    """The latest known state of one unit (retained on ``unit/{uid}``)."""
+
+    KIND = "unit"
+    uid: str
+    unit_kind: str
+    callsign: str
+    lat: float
+    lon: float
+    alt: float | None = None
+    heading: float | None = None
+    speed: float | None = None
+    stream: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_topic_level("uid", self.uid)
+        _check_choice("unit_kind", self.unit_kind, UNIT_KINDS)
+        _check_position(self.lat, self.lon, optional=False)
+        if self.heading is not None and not 0 <= self.heading < 360:
+            raise PayloadError("heading must be in [0, 360) degrees")
+
+
+@dataclass(frozen=True)
+class LinkState(Payload):
+    """State and counters of one link the gateway owns (retained on ``link/{link}``)."""
+
+    KIND = "link"
+    link: str
+    link_type: str
+    state: str
+    detail: str = ""
+    messages_in: int = 0
+    messages_out: int = 0
+    errors: int = 0
+    last_seen: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("state", self.state, LINK_STATES)
+
+
+@dataclass(frozen=True)
+class BackhaulState(Payload):
+    """Whether the uplink to district HQ is up (retained on ``backhaul``)."""
+
+    KIND = "backhaul"
+    state: str
+    since: str | None = None
+    backlog: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("state", self.state, BACKHAUL_STATES)
+
+
+@dataclass(frozen=True)
+class GatewayStatus(Payload):
+    """The gateway's heartbeat (retained on ``gateway``; the will says ``offline``)."""
+
+    KIND = "gateway"
+    state: str
+    version: str = ""
+    started: str | None = None
+    events_stored: int = 0
+    units: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("state", self.state, GATEWAY_STATES)
+
+
+@dataclass(frozen=True)
+class HistoryRequest(Payload):
+    """A console's question to the gateway's store, sent to ``cmd/history``.
+
+    ``what`` is ``events`` (entries since ``start``) or ``track`` (positions of
+    ``unit`` between ``start`` and ``end``).
+    """
+
+    KIND = "history_request"
+    what: str
+    start: str | None = None
+    end: str | None = None
+    unit: str | None = None
+    limit: int = 1000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("what", self.what, ("events", "track"))
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None:
+                parse_ts(value)
+        if not 1 <= self.limit <= 10000:
+            raise PayloadError("limit must be between 1 and 10000")
+        if self.what == "track" and not self.unit:
+            raise PayloadError("a track request names its unit")
+
+
+@dataclass(frozen=True)
+class HistoryReply(Payload):
+    """The gateway's answer to a ``HistoryRequest``: payload dicts, oldest first."""
+
+    KIND = "history_reply"
+    request: str
+    ok: bool
+    items: list = field(default_factory=list)
+    error: str = ""
+
+
+def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> None:
+    if optional and lat is None and lon is None:
+        return
+    if lat is None or lon is None:
+        raise PayloadError("lat and lon come together")
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise PayloadError(f"position ({lat}, {lon}) is outside the globe")
+
+
+PAYLOAD_KINDS: dict[str, type[Payload]] = {
+    cls.KIND: cls
+    for cls in (Event, UnitState, LinkState, BackhaulState, GatewayStatus, HistoryRequest, HistoryReply)
+}
+
+
+def decode(raw: bytes, expected: type[Payload] | None = None) -> Payload:
+    """Validate bytes from the bus into a payload, or raise ``PayloadError`` saying why."""
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise PayloadError(f"payload of {len(raw)} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError(f"not UTF-8 JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PayloadError("a payload must be a JSON object")
+    kind = data.get("kind")
+    cls = PAYLOAD_KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise PayloadError(f"unknown payload kind {kind!r}")
+    if expected is not None and cls is not expected:
+        raise PayloadError(f"expected a {expected.KIND} payload, got {kind}")
+    try:
+        return cls.from_dict(data)
+    except TypeError as exc:
+        raise PayloadError(str(exc)) from exc
+
+
+def _reject_constant(name: str) -> float:
+    raise PayloadError(f"{name} is not a number the bus accepts")
