@@ -1,0 +1,299 @@
+"""The live MQTT 5 connection to the vehicle's local broker, shared by gateway and consoles.
+
+``MqttBus`` owns one paho client and one network thread ("bus-<client id>"). It
+connects, reconnects as ``ReconnectPolicy`` decides, resubscribes after every
+connect, and offers MQTT 5 request/response. Every callback it makes runs on that
+network thread; callers that own a GUI must hand the work over to their own thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from radios.reconnect_policy import ReconnectPolicy, ReconnectState
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE_S = 5
+SESSION_EXPIRY_S = 24 * 3600
+MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
+LOOP_TICK_S = 0.1
+DEFAULT_REQUEST_TIMEOUT_S = 5.0
+
+MessageCallback = Callable[[str, bytes, bool], None]
+StateCallback = Callable[[str, str], None]
+ReplyCallback = Callable[["bytes | None"], None]
+RequestHandler = Callable[[bytes], bytes]
+
+
+@dataclass(frozen=True)
+class BusSettings:
+    """Where and how to reach the broker; a snapshot taken when the bus is built."""
+
+    host: str
+    port: int
+    client_id: str
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: str | None = None
+    persistent_session: bool = False
+    will: tuple[str, bytes] | None = None
+
+    @classmethod
+    def from_broker(cls, broker, client_id: str, *, persistent_session: bool = False,
+                    will: tuple[str, bytes] | None = None) -> "BusSettings":
+        """Settings for a ``BrokerConfig`` (from radios.config) that has a url."""
+        return cls(
+            host=broker.host, port=broker.port, client_id=client_id,
+            username=broker.username, password=broker.password, tls=broker.tls,
+            ca_file=str(broker.ca_file) if broker.ca_file else None,
+            persistent_session=persistent_session, will=will,
+        )
+
+    def __repr__(self) -> str:
+        return f"BusSettings(host={self.host!r}, port={self.port}, client_id={self.client_id!r}, tls={self.tls})"
+
+
+@dataclass
+class _PendingRequest:
+    on_reply: ReplyCallback
+    deadline: float
+
+
+class MqttBus:
+    """One MQTT 5 session with the local broker, kept up on its own network thread.
+
+    ``on_message(topic, payload, retained)`` and ``on_state(state, detail)`` are called
+    on the bus thread. ``state`` is ``connecting``, ``up`` or ``down``.
+    """
+
+    def __init__(
+        self,
+        settings: BusSettings,
+        on_message: MessageCallback,
+        on_state: StateCallback | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self._on_message = on_message
+        self._on_state = on_state or (lambda state, detail: None)
+        self._policy = policy or ReconnectPolicy()
+        self._subscriptions: dict[str, int] = {}
+        self._handlers: dict[str, RequestHandler] = {}
+        self._pending: dict[bytes, _PendingRequest] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        self._connected = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.reply_topic = f"mcv/reply/{settings.client_id}"
+        self._client = self._build_client()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the network thread; it connects and keeps reconnecting until ``stop``."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name=f"bus-{self.settings.client_id}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Disconnect cleanly (no will is sent) and join the network thread."""
+        self._stopping.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout_s)
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        return self._connected.wait(timeout_s)
+
+    # -- publish and subscribe -------------------------------------------------------
+
+    def subscribe(self, pattern: str, qos: int = 1) -> None:
+        """Subscribe now if connected, and again after every reconnect."""
+        with self._lock:
+            self._subscriptions[pattern] = qos
+        if self.is_connected:
+            self._client.subscribe(pattern, qos)
+
+    def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> mqtt.MQTTMessageInfo:
+        """Queue a message; with QoS 1 paho resends it until the broker acknowledges it."""
+        return self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    # -- request / response ----------------------------------------------------------
+
+    def request(
+        self,
+        topic: str,
+        payload: bytes,
+        on_reply: ReplyCallback,
+        timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
+    ) -> None:
+        """Send an MQTT 5 request; ``on_reply`` gets the reply bytes, or None on timeout (bus thread)."""
+        correlation = f"{self.settings.client_id}:{next(self._ids)}".encode()
+        with self._lock:
+            self._pending[correlation] = _PendingRequest(on_reply, time.monotonic() + timeout_s)
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = self.reply_topic
+        props.CorrelationData = correlation
+        self._client.publish(topic, payload, qos=1, properties=props)
+
+    def request_sync(self, topic: str, payload: bytes, timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S) -> bytes | None:
+        """``request`` for callers that may block (never the bus thread itself)."""
+        done = threading.Event()
+        box: list[bytes | None] = [None]
+
+        def on_reply(reply: bytes | None) -> None:
+            box[0] = reply
+            done.set()
+
+        self.request(topic, payload, on_reply, timeout_s)
+        done.wait(timeout_s + 1.0)
+        return box[0]
+
+    def serve(self, topic: str, handler: RequestHandler) -> None:
+        """Answer requests on ``topic``: ``handler(request) -> reply`` runs on the bus thread."""
+        with self._lock:
+            self._handlers[topic] = handler
+        self.subscribe(topic, qos=1)
+
+    # -- the network thread ----------------------------------------------------------
+
+    def _build_client(self) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=mqtt.MQTTv5)
+        if s.username:
+            client.username_pw_set(s.username, s.password)
+        if s.tls:
+            client.tls_set(ca_certs=s.ca_file)
+        if s.will:
+            client.will_set(s.will[0], s.will[1], qos=1, retain=True)
+        client.max_queued_messages_set(MAX_QUEUED_MESSAGES)
+        client.on_connect = self._handle_connect
+        client.on_disconnect = self._handle_disconnect
+        client.on_message = self._handle_message
+        return client
+
+    def _run(self) -> None:
+        state = ReconnectState()
+        first = True
+        while not self._stopping.is_set():
+            self._on_state("connecting", f"{self.settings.host}:{self.settings.port}")
+            try:
+                if first:
+                    self._client.connect(
+                        self.settings.host, self.settings.port, KEEPALIVE_S,
+                        clean_start=not self.settings.persistent_session, properties=self._connect_properties(),
+                    )
+                else:
+                    self._client.reconnect()
+                first = False
+                while not self._stopping.is_set() and self._client.loop(LOOP_TICK_S) == mqtt.MQTT_ERR_SUCCESS:
+                    if self._connected.is_set() and state.connected_at is None:
+                        state = self._policy.decide(state, "connected", time.monotonic()).state
+                    self._expire_requests()
+                detail = "connection lost"
+            except (OSError, ValueError) as exc:
+                detail = f"cannot reach broker: {exc}"
+            self._connected.clear()
+            if self._stopping.is_set():
+                break
+            self._on_state("down", detail)
+            decision = self._policy.decide(state, "lost" if state.connected_at else "failed", time.monotonic())
+            state = decision.state
+            self._stopping.wait(decision.delay_s or 0.0)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        self._client.disconnect()
+        for _ in range(10):  # let the DISCONNECT leave; paho closes the socket after it
+            if self._client.loop(0.05) != mqtt.MQTT_ERR_SUCCESS:
+                break
+        self._connected.clear()
+        self._on_state("down", "stopped")
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for request in pending.values():
+            request.on_reply(None)
+
+    def _connect_properties(self) -> Properties | None:
+        if not self.settings.persistent_session:
+            return None
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        return props
+
+    def _expire_requests(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            expired = [key for key, request in self._pending.items() if request.deadline < now]
+            requests = [self._pending.pop(key) for key in expired]
+        for request in requests:
+            request.on_reply(None)
+
+    def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        """paho's on_connect (bus thread)."""
+        if reason_code.is_failure:
+            self._on_state("down", f"broker refused the connection: {reason_code}")
+            return
+        with self._lock:
+            subscriptions = dict(self._subscriptions)
+        subscriptions[self.reply_topic] = 1
+        client.subscribe([(pattern, qos) for pattern, qos in subscriptions.items()])
+        self._connected.set()
+        self._on_state("up", f"{self.settings.host}:{self.settings.port}")
+
+    def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        """paho's on_disconnect (bus thread)."""
+        self._connected.clear()
+
+    def _handle_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        """paho's on_message (bus thread): replies, requests, then everything else."""
+        props = getattr(message, "properties", None)
+        correlation = getattr(props, "CorrelationData", None)
+        if message.topic == self.reply_topic:
+            with self._lock:
+                request = self._pending.pop(correlation, None) if correlation else None
+            if request is not None:
+                request.on_reply(message.payload)
+            return
+        with self._lock:
+            handler = self._handlers.get(message.topic)
+        if handler is not None:
+            self._answer(handler, message, props, correlation)
+            return
+        try:
+            self._on_message(message.topic, message.payload, bool(message.retain))
+        except Exception:  # a subscriber's bug must not take the bus down
+            log.exception("message handler failed for %s", message.topic)
+
+    def _answer(self, handler: RequestHandler, message: mqtt.MQTTMessage, props, correlation) -> None:
+        response_topic = getattr(props, "ResponseTopic", None)
+        if not response_topic:
+            log.warning("request on %s without a response topic dropped", message.topic)
+            return
+        try:
+            reply = handler(message.payload)
+        except Exception:
+            log.exception("request handler failed for %s", message.topic)
+            return
+        reply_props = Properties(PacketTypes.PUBLISH)
+        if correlation:
+            reply_props.CorrelationData = correlation
+        self._client.publish(response_topic, reply, qos=1, properties=reply_props)
