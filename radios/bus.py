@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -98,6 +100,9 @@ class MqttBus:
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self.reply_topic = f"mcv/reply/{settings.client_id}"
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
         self._client = self._build_client()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -115,6 +120,9 @@ class MqttBus:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout_s)
+        else:  # never started: the network thread did not get to close the wake-up pair
+            self._wake_reader.close()
+            self._wake_writer.close()
 
     @property
     def is_connected(self) -> bool:
@@ -188,6 +196,7 @@ class MqttBus:
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_socket_register_write = self._wake
         return client
 
     def _run(self) -> None:
@@ -204,7 +213,7 @@ class MqttBus:
                 else:
                     self._client.reconnect()
                 first = False
-                while not self._stopping.is_set() and self._client.loop(LOOP_TICK_S) == mqtt.MQTT_ERR_SUCCESS:
+                while not self._stopping.is_set() and self._pump():
                     if self._connected.is_set() and state.connected_at is None:
                         state = self._policy.decide(state, "connected", time.monotonic()).state
                     self._expire_requests()
@@ -223,14 +232,54 @@ class MqttBus:
     def _shutdown(self) -> None:
         self._client.disconnect()
         for _ in range(10):  # let the DISCONNECT leave; paho closes the socket after it
-            if self._client.loop(0.05) != mqtt.MQTT_ERR_SUCCESS:
+            if not self._pump():
                 break
         self._connected.clear()
+        self._wake_reader.close()
+        self._wake_writer.close()
         self._on_state("down", "stopped")
         with self._lock:
             pending, self._pending = self._pending, {}
         for request in pending.values():
             request.on_reply(None)
+
+    def _pump(self) -> bool:
+        """One turn of the network loop; False when the connection is gone.
+
+        Only this thread reads or writes the socket: other threads' publishes are queued
+        by paho and announced through ``_wake`` (paho's external-loop interface).
+        """
+        sock = self._client.socket()
+        if sock is None:
+            return False
+        pending_tls = sock.pending() if hasattr(sock, "pending") else 0
+        writable = [sock] if self._client.want_write() else []
+        try:
+            readable, writable, _ = select.select([sock, self._wake_reader], writable, [],
+                                                  0 if pending_tls else LOOP_TICK_S)
+        except (OSError, ValueError):
+            return False
+        if self._wake_reader in readable:
+            self._drain_wakeups()
+        if (sock in readable or pending_tls) and self._client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        if writable and self._client.socket() is not None and self._client.loop_write() != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        return self._client.loop_misc() == mqtt.MQTT_ERR_SUCCESS
+
+    def _wake(self, client, userdata, sock) -> None:
+        """paho's on_socket_register_write (any publishing thread): wake the bus thread to write."""
+        try:
+            self._wake_writer.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
 
     def _connect_properties(self) -> Properties | None:
         if not self.settings.persistent_session:

@@ -87,6 +87,10 @@ class Topics:
     def backhaul(self) -> str:
         return f"{self.root}/backhaul"
 
+    @property
+    def all_units(self) -> str:
+        return f"{self.root}/unit/+"
+
     def unit(self, uid: str) -> str:
         _check_topic_level("unit id", uid)
         return f"{self.root}/unit/{uid}"
