@@ -1,0 +1,1 @@
+"""The mcv console: the only package that imports Qt."""

@@ -1,0 +1,71 @@
+"""The console's composition root: builds the application, the bus client and the window."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from console.bus_client import BusClient
+from console.i18n import install_translator
+from console.main_window import MainWindow
+from console.seats import SEAT_NAMES
+from console.theme import apply_theme, theme_named
+from radios.bus import BusSettings
+from radios.config import Config
+from radios.schema import Topics
+
+
+@dataclass
+class Console:
+    """The parts of one running console seat, for the caller to show, run and stop."""
+
+    app: QApplication
+    bus: BusClient
+    window: MainWindow
+
+    def stop(self) -> None:
+        self.bus.stop()
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The one QApplication of this process, named so QSettings has a home."""
+    app = QApplication.instance() or QApplication(argv or ["mcv"])
+    app.setOrganizationName("mcv")
+    app.setApplicationName("console")
+    app.setApplicationDisplayName("mcv")
+    return app
+
+
+def build_console(config: Config, seat: str | None = None, lang: str | None = None) -> Console:
+    """Wire a console for ``config``; nothing connects until ``bus.start()``."""
+    app = application()
+    install_translator(app, lang)
+    settings = QSettings()
+    saved_seat = settings.value("seat")
+    seat = seat or (saved_seat if saved_seat in SEAT_NAMES else "commander")
+    apply_theme(app, theme_named(str(settings.value("theme", config.console.theme))))
+    if config.broker.url is None:
+        raise ValueError("the console needs [broker] url")
+    client_id = f"mcv-console-{config.vehicle.id}-{uuid.uuid4().hex[:8]}"
+    bus = BusClient(BusSettings.from_broker(config.broker, client_id), Topics(config.vehicle.id),
+                    source=f"console@{socket.gethostname()}")
+    window = MainWindow(config, bus, seat, settings)
+    geometry = settings.value("geometry")
+    if geometry is not None:
+        window.restoreGeometry(geometry)
+    return Console(app, bus, window)
+
+
+def run_console(config: Config, seat: str | None = None, lang: str | None = None) -> int:
+    """Show a console seat and run the event loop until the window closes."""
+    console = build_console(config, seat, lang)
+    console.window.show()
+    console.bus.start()
+    try:
+        return console.app.exec()
+    finally:
+        console.stop()

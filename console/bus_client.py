@@ -1,0 +1,119 @@
+"""The console's one adapter to the local bus: paho callbacks in, queued Qt signals out.
+
+Widgets never touch ``MqttBus``; they connect to these signals, which Qt delivers on
+the GUI thread. Unit states, which can arrive in bursts, are coalesced and released
+at most ``UI_RATE_HZ`` times a second.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from radios.bus import BusSettings, MqttBus
+from radios.input_guard import BadInputLog
+from radios.schema import (
+    BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
+    Topics, UnitState, decode,
+)
+
+log = logging.getLogger(__name__)
+
+UI_RATE_HZ = 10
+HISTORY_TIMEOUT_S = 5.0
+
+
+class BusClient(QObject):
+    """Subscribes to the vehicle's topics and re-emits each payload as a typed Qt signal."""
+
+    connection_changed = Signal(str, str)  # state, detail
+    event_received = Signal(object)  # Event
+    units_changed = Signal(list)  # [UnitState], coalesced
+    link_changed = Signal(object)  # LinkState
+    backhaul_changed = Signal(object)  # BackhaulState
+    gateway_changed = Signal(object)  # GatewayStatus
+    history_received = Signal(object)  # HistoryReply, or None when the gateway did not answer
+
+    # Internal hops from the bus thread to the GUI thread.
+    _unit_arrived = Signal(object)
+
+    def __init__(self, settings: BusSettings, topics: Topics, source: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.topics = topics
+        self.source = source
+        self.bad_input = BadInputLog(log)
+        self.state = "connecting"
+        self._pending_units: dict[str, UnitState] = {}
+        self._flush_timer = QTimer(self, interval=1000 // UI_RATE_HZ, singleShot=True)
+        self._flush_timer.timeout.connect(self._flush_units)
+        self._unit_arrived.connect(self._on_unit_arrived)
+        self.connection_changed.connect(self._remember_state)
+        self._bus = MqttBus(settings, on_message=self._on_bus_message, on_state=self._on_bus_state)
+        self._bus.subscribe(topics.everything, qos=1)
+
+    def start(self) -> None:
+        self._bus.start()
+
+    def stop(self) -> None:
+        self._bus.stop()
+
+    def publish_event(self, event: Event) -> None:
+        """Send a log entry; the broker holds it for the gateway, which stores it."""
+        self._bus.publish(self.topics.events, event.encode(), qos=1)
+
+    def request_history(self, request: HistoryRequest) -> None:
+        """Ask the gateway's store; the answer arrives as ``history_received``."""
+        self._bus.request(self.topics.command("history"), request.encode(), self._on_history_reply, HISTORY_TIMEOUT_S)
+
+    # -- bus thread ------------------------------------------------------------------
+
+    def _on_bus_state(self, state: str, detail: str) -> None:
+        """Bus thread: the connection went up or down."""
+        self.connection_changed.emit(state, detail)
+
+    def _on_history_reply(self, raw: bytes | None) -> None:
+        """Bus thread: the gateway's answer, or None after the timeout."""
+        if raw is None:
+            self.history_received.emit(None)
+            return
+        try:
+            self.history_received.emit(decode(raw, HistoryReply))
+        except PayloadError as exc:
+            self.bad_input.reject("history reply", str(exc))
+            self.history_received.emit(None)
+
+    def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        """Bus thread: validate one message and hand it to the GUI thread."""
+        kind, _ = self.topics.kind_of(topic)
+        route = {
+            "event": (Event, self.event_received),
+            "unit": (UnitState, self._unit_arrived),
+            "link": (LinkState, self.link_changed),
+            "backhaul": (BackhaulState, self.backhaul_changed),
+            "gateway": (GatewayStatus, self.gateway_changed),
+        }.get(kind)
+        if route is None or not payload:  # an empty retained message clears a topic
+            return
+        expected, signal = route
+        try:
+            item = decode(payload, expected)
+        except PayloadError as exc:
+            self.bad_input.reject(topic, str(exc))
+            return
+        signal.emit(item)
+
+    # -- GUI thread ------------------------------------------------------------------
+
+    def _remember_state(self, state: str, detail: str) -> None:
+        self.state = state
+
+    def _on_unit_arrived(self, unit: UnitState) -> None:
+        self._pending_units[unit.uid] = unit
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush_units(self) -> None:
+        units, self._pending_units = list(self._pending_units.values()), {}
+        if units:
+            self.units_changed.emit(units)

@@ -1,0 +1,88 @@
+"""The ``mcv`` command: demo, gateway, console, doctor.
+
+Qt is imported only by the commands that open a window, so ``mcv gateway`` runs on a
+headless vehicle PC. A bad config ends the command with exit code 2 and one message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from radios.config import ConfigError, load_config
+
+EXIT_CONFIG = 2
+
+
+def version() -> str:
+    from radios.gateway import version as gateway_version
+
+    return gateway_version()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mcv", description="Console of an emergency mobile command vehicle.")
+    parser.add_argument("--version", action="version", version=f"mcv {version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--config", type=Path, help="config file (default: the platform's config folder)")
+        return sub
+
+    demo = with_config(commands.add_parser("demo", help="start a broker, gateway, simulated field and console"))
+    demo.add_argument("--headless", action="store_true", help="no window; print a summary at the end")
+    demo.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    demo.add_argument("--seats", type=int, default=1, choices=(1, 2, 3), help="open this many seats")
+    demo.add_argument("--lang", choices=("en", "zh_CN"))
+    with_config(commands.add_parser("gateway", help="run the headless gateway service"))
+    console = with_config(commands.add_parser("console", help="open a console seat"))
+    console.add_argument("--seat", choices=("commander", "comms", "drone"))
+    console.add_argument("--lang", choices=("en", "zh_CN"))
+    with_config(commands.add_parser("doctor", help="check this machine and the config"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "doctor":
+        from console.doctor import run_doctor
+
+        return run_doctor(args.config)
+    try:
+        config = load_config(args.config, must_exist=args.config is not None or args.command != "demo")
+    except ConfigError as exc:
+        print(f"mcv: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "gateway":
+        return _gateway(config)
+    if args.command == "console":
+        if config.broker.url is None:
+            print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "
+                  "for example url = \"mqtt://127.0.0.1:1883\".", file=sys.stderr)
+            return EXIT_CONFIG
+        from console.app import run_console
+
+        return run_console(config, args.seat, args.lang)
+    from console.demo import run_demo
+
+    return run_demo(config, headless=args.headless, duration_s=args.duration, seats=args.seats, lang=args.lang)
+
+
+def _gateway(config) -> int:
+    from radios.gateway import run_gateway
+
+    if config.broker.url is None:
+        print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "
+              "for example url = \"mqtt://127.0.0.1:1883\".", file=sys.stderr)
+        return EXIT_CONFIG
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return run_gateway(config, stop)

@@ -1,0 +1,164 @@
+"""The console's main window: five docks arranged per seat, a seat switcher and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
+
+from console.event_log_panel import EventLogPanel
+from console.links_panel import LinksPanel
+from console.notice_panels import MessagesPanel, VideoPanel
+from console.seats import AREAS, DOCK_NAMES, SEAT_NAMES, SEATS
+from console.status_bar import StatusBar
+from console.theme import apply_theme, theme_named
+from console.units_panel import UnitsPanel
+from radios.config import Config
+
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    """Composes the panels; the seat decides which docks show and where."""
+
+    seat_changed = Signal(str)
+
+    def __init__(self, config: Config, bus, seat: str, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.settings = settings
+        self.seat = ""
+        self.setObjectName("mcvMainWindow")
+        self.setDockNestingEnabled(True)
+        self.event_log = EventLogPanel(bus, seat, self)
+        self.links = LinksPanel(bus, self)
+        self.units = UnitsPanel(bus, config.map.sources, config.console.stale_after_s, self)
+        panels = {
+            "map": (self.tr("Map"), self.units),
+            "video": (self.tr("Video"), VideoPanel(config.streams, self)),
+            "links": (self.tr("Links"), self.links),
+            "events": (self.tr("Event log"), self.event_log),
+            "messages": (self.tr("Messages"), MessagesPanel(self)),
+        }
+        self.docks: dict[str, QDockWidget] = {}
+        for name in DOCK_NAMES:
+            title, widget = panels[name]
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                             | QDockWidget.DockWidgetClosable)
+            self.docks[name] = dock
+        self.setStatusBar(StatusBar(bus, self))
+        self._build_actions()
+        self.resize(1440, 900)
+        self.apply_seat(seat)
+
+    # -- seats -----------------------------------------------------------------------
+
+    def apply_seat(self, name: str) -> None:
+        """Save the current seat's layout, then show ``name``'s saved or default layout."""
+        if self.seat:
+            self.settings.setValue(f"seats/{self.seat}/state", self.saveState(LAYOUT_VERSION))
+        self.seat = name
+        self.event_log.seat = name
+        self._arrange_default(name)
+        saved = self.settings.value(f"seats/{name}/state")
+        if isinstance(saved, QByteArray) and not saved.isEmpty():
+            self.restoreState(saved, LAYOUT_VERSION)
+        self.settings.setValue("seat", name)
+        self.seat_actions[name].setChecked(True)
+        self.setWindowTitle(self.tr("mcv — {vehicle} — {seat} seat").format(
+            vehicle=self.config.vehicle.name, seat=SEATS[name].title))
+        self.seat_changed.emit(name)
+
+    def reset_layout(self) -> None:
+        self.settings.remove(f"seats/{self.seat}/state")
+        self._arrange_default(self.seat)
+
+    def _arrange_default(self, name: str) -> None:
+        seat = SEATS[name]
+        for dock in self.docks.values():
+            self.removeDockWidget(dock)
+        for area_name in ("left", "right", "bottom"):
+            names = getattr(seat, area_name)
+            if not names:
+                continue
+            first = self.docks[names[0]]
+            self.addDockWidget(AREAS[area_name], first)
+            first.show()
+            for other in names[1:]:
+                self.addDockWidget(AREAS[area_name], self.docks[other])
+                self.docks[other].show()
+                if area_name == "bottom":
+                    self.tabifyDockWidget(first, self.docks[other])
+            first.raise_()
+        for hidden in seat.hidden:
+            self.addDockWidget(Qt.RightDockWidgetArea, self.docks[hidden])
+            self.docks[hidden].hide()
+        width = max(self.width(), 800)
+        self.resizeDocks([self.docks[seat.left[0]], self.docks[seat.right[0]]],
+                         [int(width * seat.left_share), int(width * (1 - seat.left_share))], Qt.Horizontal)
+        self.resizeDocks([self.docks[seat.left[0]], self.docks[seat.bottom[0]]],
+                         [int(self.height() * 0.7), int(self.height() * 0.3)], Qt.Vertical)
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        toolbar = self.addToolBar(self.tr("Seats"))
+        toolbar.setObjectName("seatToolbar")
+        toolbar.setMovable(False)
+        group = QActionGroup(self)
+        self.seat_actions: dict[str, QAction] = {}
+        for number, name in enumerate(SEAT_NAMES, start=1):
+            action = QAction(SEATS[name].title, self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda checked, seat=name: self.apply_seat(seat))
+            group.addAction(action)
+            toolbar.addAction(action)
+            self.seat_actions[name] = action
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        for action in self.seat_actions.values():
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        self._add_action(view_menu, self.tr("Reset seat layout"), "Ctrl+Shift+R", self.reset_layout)
+        self._add_action(view_menu, self.tr("Switch day/night theme"), "Ctrl+T", self.toggle_theme)
+        self._add_action(view_menu, self.tr("Full screen"), "F11", self.toggle_full_screen)
+        self._add_action(view_menu, self.tr("New log entry"), "Ctrl+L", self.event_log.entry.setFocus)
+        view_menu.addSeparator()
+        self._add_action(view_menu, self.tr("Quit"), "Ctrl+Q", self.close)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._add_action(help_menu, self.tr("Keyboard shortcuts"), "F1", self.show_shortcuts)
+
+    def _add_action(self, menu, text: str, shortcut: str, slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every action that has a shortcut, as (keys, what it does), for the Help dialog."""
+        rows = []
+        for action in self.findChildren(QAction):
+            if not action.shortcut().isEmpty() and action.text():
+                rows.append((action.shortcut().toString(QKeySequence.NativeText), action.text()))
+        return sorted(set(rows))
+
+    def show_shortcuts(self) -> None:
+        text = "\n".join(f"{keys}\t{what}" for keys, what in self.shortcut_rows())
+        QMessageBox.information(self, self.tr("Keyboard shortcuts"), text)
+
+    def toggle_theme(self) -> None:
+        name = "day" if self.settings.value("theme", self.config.console.theme) == "night" else "night"
+        self.settings.setValue("theme", name)
+        apply_theme(QApplication.instance(), theme_named(name))
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue(f"seats/{self.seat}/state", self.saveState(LAYOUT_VERSION))
+        self.settings.setValue("geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,107 @@
+"""Simulated responders for the demo: body-camera wearers walking loops, reporting over MQTT.
+
+They speak the same bus payloads a field device adapter produces, to the real broker,
+so the gateway and consoles take the real code path. Positions are computed from the
+clock, not random, so a run can be reproduced.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+
+from radios.bus import MqttBus
+from radios.schema import Event, Topics, UnitState
+
+# Gongshu District, Hangzhou: the streets the demo is set in.
+DEMO_CENTRE = (30.3195, 120.1630)
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+@dataclass(frozen=True)
+class PatrolLoop:
+    """A circular walk: centre offset (m), radius (m) and time per lap (s)."""
+
+    east_m: float
+    north_m: float
+    radius_m: float
+    lap_s: float
+
+    def position(self, centre: tuple[float, float], t: float) -> tuple[float, float, float, float]:
+        """(lat, lon, heading °, speed m/s) at ``t`` seconds into the walk."""
+        angle = 2 * math.pi * (t % self.lap_s) / self.lap_s
+        east = self.east_m + self.radius_m * math.cos(angle)
+        north = self.north_m + self.radius_m * math.sin(angle)
+        lat = centre[0] + north / METRES_PER_DEGREE_LAT
+        lon = centre[1] + east / (METRES_PER_DEGREE_LAT * math.cos(math.radians(centre[0])))
+        heading = (math.degrees(math.atan2(math.cos(angle), -math.sin(angle)))) % 360.0
+        speed = 2 * math.pi * self.radius_m / self.lap_s
+        return lat, lon, heading, speed
+
+
+RESPONDERS = (
+    ("r1", "Rescue 1", PatrolLoop(-300, 200, 120, 240)),
+    ("r2", "Rescue 2", PatrolLoop(250, 150, 90, 180)),
+    ("r3", "Medic 1", PatrolLoop(100, -250, 60, 150)),
+    ("r4", "Pump team", PatrolLoop(-150, -120, 150, 300)),
+)
+
+
+class SimulatedResponders:
+    """Publishes each responder's state every ``period_s`` on its own thread ("field-sim")."""
+
+    def __init__(self, bus: MqttBus, topics: Topics, period_s: float = 1.0,
+                 centre: tuple[float, float] = DEMO_CENTRE) -> None:
+        self.bus = bus
+        self.topics = topics
+        self.period_s = period_s
+        self.centre = centre
+        self.sent = 0
+        self._acknowledged = 0
+        self._in_flight: list[mqtt.MQTTMessageInfo] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = time.monotonic()
+
+    def start(self) -> None:
+        self.bus.publish(self.topics.events, Event.create(
+            "field-sim", category="system",
+            text=f"Demo field started: {len(RESPONDERS)} simulated responders").encode())
+        self._thread = threading.Thread(target=self._run, name="field-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    @property
+    def acknowledged(self) -> int:
+        """How many unit reports the broker has acknowledged (QoS 1 PUBACK)."""
+        self._settle()
+        return self._acknowledged
+
+    def _settle(self) -> None:
+        done = [info for info in self._in_flight if info.is_published()]
+        self._acknowledged += len(done)
+        self._in_flight = [info for info in self._in_flight if not info.is_published()]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self.bus.is_connected:
+                self.publish_all(time.monotonic() - self._started)
+            self._stop.wait(self.period_s)
+
+    def publish_all(self, t: float) -> None:
+        for uid, callsign, loop in RESPONDERS:
+            lat, lon, heading, speed = loop.position(self.centre, t)
+            state = UnitState.create("field-sim", uid=uid, unit_kind="responder", callsign=callsign,
+                                     lat=lat, lon=lon, heading=heading, speed=speed)
+            self._in_flight.append(self.bus.publish(self.topics.unit(uid), state.encode(), retain=True))
+            self.sent += 1
+        self._settle()
