@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.bus_client import BusClient
@@ -17,6 +18,8 @@ from console.theme import apply_theme, theme_named
 from radios.bus import BusSettings
 from radios.config import Config
 from radios.schema import Topics
+
+SIGNAL_POLL_MS = 200
 
 
 @dataclass
@@ -63,9 +66,24 @@ def build_console(config: Config, seat: str | None = None, lang: str | None = No
 def run_console(config: Config, seat: str | None = None, lang: str | None = None) -> int:
     """Show a console seat and run the event loop until the window closes."""
     console = build_console(config, seat, lang)
+    quit_on_signals(console.app)
     console.window.show()
     console.bus.start()
     try:
         return console.app.exec()
     finally:
         console.stop()
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl+C and SIGTERM close the window cleanly instead of killing the process.
+
+    Python runs signal handlers only between bytecodes; the timer hands control back
+    to Python a few times a second so a signal is noticed while Qt's loop runs.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    timer = QTimer(app, interval=SIGNAL_POLL_MS)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+    return timer

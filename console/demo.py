@@ -158,14 +158,14 @@ def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, s
     """Run the demo until the window closes, Ctrl+C, or ``duration_s`` passes."""
     field = DemoField(base_config, new_run_dir())
     stop = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         config = field.start(say=lambda text: print(f"mcv demo: {text}", flush=True))
         if headless:
             print(f"mcv demo: running headless for {duration_s or 0:g} s", flush=True)
             stop.wait(duration_s or 0)
         else:
-            _run_consoles(config, seats, lang, stop, duration_s)
+            _run_consoles(config, seats, lang, duration_s)
         if field.field is not None:
             field.field.stop()
             time.sleep(0.5)  # let the last acknowledgements arrive
@@ -178,14 +178,14 @@ def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, s
         return 0
     finally:
         field.stop()
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _run_consoles(config: Config, seats: int, lang: str | None, stop: threading.Event,
-                  duration_s: float | None) -> None:
+def _run_consoles(config: Config, seats: int, lang: str | None, duration_s: float | None) -> None:
     from PySide6.QtCore import QTimer
 
-    from console.app import build_console
+    from console.app import build_console, quit_on_signals
     from console.seats import SEAT_NAMES
 
     consoles = [build_console(config, seat, lang) for seat in SEAT_NAMES[:max(1, min(seats, 3))]]
@@ -195,9 +195,7 @@ def _run_consoles(config: Config, seats: int, lang: str | None, stop: threading.
         console.bus.start()
         console.window.destroyed.connect(app.quit)
     app.setQuitOnLastWindowClosed(True)
-    poll = QTimer(app, interval=200)  # Ctrl+C arrives on a Python handler; Qt must look for it
-    poll.timeout.connect(lambda: stop.is_set() and app.quit())
-    poll.start()
+    poll = quit_on_signals(app)
     if duration_s:
         QTimer.singleShot(int(duration_s * 1000), app.quit)
     try:

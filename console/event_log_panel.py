@@ -5,16 +5,29 @@ from __future__ import annotations
 import bisect
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
+from console.seats import SEAT_NAMES, seat_title
 from radios.schema import Event, HistoryReply, HistoryRequest, PayloadError, format_ts, parse_ts
 
 HISTORY_HOURS = 24
 CATEGORIES = ("note", "situation", "decision", "order", "safety")
+
+
+def category_label(name: str) -> str:
+    """The shown name of a log category; categories from the field are shown as they came."""
+    return {
+        "note": QCoreApplication.translate("EventLogPanel", "Note"),
+        "situation": QCoreApplication.translate("EventLogPanel", "Situation"),
+        "decision": QCoreApplication.translate("EventLogPanel", "Decision"),
+        "order": QCoreApplication.translate("EventLogPanel", "Order"),
+        "safety": QCoreApplication.translate("EventLogPanel", "Safety"),
+        "system": QCoreApplication.translate("EventLogPanel", "System"),
+    }.get(name, name)
 
 
 class EventLogModel(QAbstractTableModel):
@@ -67,8 +80,8 @@ class EventLogModel(QAbstractTableModel):
                 "local": moment.astimezone().strftime("%m-%d %H:%M:%S"),
                 "utc": moment.astimezone(timezone.utc).strftime("%H:%M:%SZ"),
                 "severity": self._severity_label(event.severity),
-                "category": event.category,
-                "source": event.seat or event.src,
+                "category": category_label(event.category),
+                "source": seat_title(event.seat) if event.seat in SEAT_NAMES else event.src,
                 "text": event.text,
             }[column]
         if role == Qt.ForegroundRole and event.severity != "info":
@@ -98,11 +111,10 @@ class EventLogPanel(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(len(EventLogModel.COLUMNS) - 1, QHeaderView.Stretch)
+        self._size_columns()
         self.category = QComboBox(self)
         for name in CATEGORIES:
-            self.category.addItem(self._category_label(name), name)
+            self.category.addItem(category_label(name), name)
         self.entry = QLineEdit(self)
         self.entry.setObjectName("eventEntry")
         self.entry.setPlaceholderText(self.tr("New log entry — press Enter to add"))
@@ -122,6 +134,16 @@ class EventLogPanel(QWidget):
         bus.event_received.connect(self._on_bus_event_received)
         bus.history_received.connect(self._on_bus_history_received)
         bus.connection_changed.connect(self._on_bus_connection_changed)
+
+    def _size_columns(self) -> None:
+        """Fixed starting widths from sample text: cheaper than measuring every row, and stable."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        samples = ("00-00 00:00:00", "00:00:00Z", self.tr("warning"), self.tr("Situation"), "console@vehicle-pc-1")
+        for column, sample in enumerate(samples):
+            title = self.model.headerData(column, Qt.Horizontal)
+            header.resizeSection(column, max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title)) + 24)
+        header.setStretchLastSection(True)
 
     def submit(self) -> None:
         """Publish the typed entry as an event of this seat and clear the line."""
@@ -158,6 +180,3 @@ class EventLogPanel(QWidget):
             since = format_ts(datetime.now(timezone.utc) - timedelta(hours=HISTORY_HOURS))
             self._bus.request_history(HistoryRequest.create(self._bus.source, what="events", start=since))
 
-    def _category_label(self, name: str) -> str:
-        return {"note": self.tr("Note"), "situation": self.tr("Situation"), "decision": self.tr("Decision"),
-                "order": self.tr("Order"), "safety": self.tr("Safety")}[name]

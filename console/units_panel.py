@@ -33,11 +33,11 @@ class UnitsModel(QAbstractTableModel):
                 self.endInsertRows()
             else:
                 self._units[row] = unit
-        if self._units:
-            self.refresh_ages()
+        self.refresh_ages()
 
     def refresh_ages(self) -> None:
-        self.dataChanged.emit(self.index(0, 0), self.index(len(self._units) - 1, len(self.COLUMNS) - 1))
+        if self._units:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._units) - 1, len(self.COLUMNS) - 1))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._units)

@@ -1,0 +1,111 @@
+"""MqttBus against a real mosquitto: publish, request/response, reconnect after a broker restart."""
+
+import threading
+
+from support import Recorder, wait_until
+
+from radios.broker import LocalBroker
+from radios.bus import BusSettings, MqttBus
+
+
+def make_bus(broker, client_id, on_message=None, states=None):
+    return MqttBus(BusSettings(broker.host, broker.port, client_id),
+                   on_message=on_message or (lambda *a: None),
+                   on_state=(lambda s, d: states.append(s)) if states is not None else None)
+
+
+def test_publish_reaches_a_subscriber(broker):
+    with Recorder(broker, "t/#") as recorder:
+        bus = make_bus(broker, "pub")
+        bus.start()
+        try:
+            assert bus.wait_connected(5)
+            bus.publish("t/x", "水位".encode()).wait_for_publish(5)
+            assert wait_until(lambda: recorder.on("t/x") == ["水位".encode()], 5)
+        finally:
+            bus.stop()
+
+
+def test_publishing_from_many_threads_loses_nothing(broker):
+    with Recorder(broker, "t/#") as recorder:
+        bus = make_bus(broker, "pub")
+        bus.start()
+        assert bus.wait_connected(5)
+
+        def burst(n):
+            for i in range(200):
+                bus.publish(f"t/{n}", str(i).encode())
+
+        threads = [threading.Thread(target=burst, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        try:
+            assert wait_until(lambda: len(recorder.messages) == 800, 10)
+            for n in range(4):
+                assert recorder.on(f"t/{n}") == [str(i).encode() for i in range(200)]
+        finally:
+            bus.stop()
+
+
+def test_request_gets_the_servers_reply(broker):
+    server = make_bus(broker, "server")
+    server.serve("svc/echo", lambda raw: raw.upper())
+    client = make_bus(broker, "client")
+    server.start()
+    client.start()
+    try:
+        assert server.wait_connected(5) and client.wait_connected(5)
+        assert wait_until(lambda: client.request_sync("svc/echo", b"ping", 2.0) == b"PING", 10)
+    finally:
+        client.stop()
+        server.stop()
+
+
+def test_request_without_a_server_times_out_with_none(broker):
+    client = make_bus(broker, "client")
+    client.start()
+    try:
+        assert client.wait_connected(5)
+        assert client.request_sync("svc/nobody", b"ping", 0.3) is None
+    finally:
+        client.stop()
+
+
+def test_reconnects_and_resubscribes_after_the_broker_restarts():
+    broker = LocalBroker().start()
+    received, states = [], []
+    bus = make_bus(broker, "sub", on_message=lambda topic, payload, retained: received.append(payload), states=states)
+    bus.subscribe("t/#")
+    bus.start()
+    try:
+        assert bus.wait_connected(5)
+        port = broker.port
+        broker.stop()
+        assert wait_until(lambda: not bus.is_connected, 5)
+        assert "down" in states
+        broker = LocalBroker(port=port).start()
+        assert wait_until(lambda: bus.is_connected, 10)
+        with Recorder(broker, "none") as other:
+            other.bus.publish("t/again", b"back").wait_for_publish(5)
+        assert wait_until(lambda: b"back" in received, 5)
+    finally:
+        bus.stop()
+        broker.stop()
+
+
+def test_unreachable_broker_reports_down_and_stays_stoppable():
+    states = []
+    bus = MqttBus(BusSettings("127.0.0.1", 9, "nobody"), on_message=lambda *a: None,
+                  on_state=lambda s, d: states.append((s, d)))
+    bus.start()
+    assert wait_until(lambda: any(s == "down" for s, _ in states), 5)
+    bus.stop()
+    assert not bus.is_connected
+    assert any("cannot reach broker" in d for _, d in states)
+
+
+def test_settings_repr_hides_the_password():
+    settings = BusSettings("h", 1, "c", username="u", password="hunter2")
+    assert "hunter2" not in repr(settings)
