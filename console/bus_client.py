@@ -106,6 +106,8 @@ class BusClient(QObject):
     # -- GUI thread ------------------------------------------------------------------
 
     def _remember_state(self, state: str, detail: str) -> None:
+        if state != self.state:
+            log.info("local bus %s (%s)", state, detail)
         self.state = state
 
     def _on_unit_arrived(self, unit: UnitState) -> None:

@@ -68,3 +68,40 @@ class Recorder:
 
     def __exit__(self, *exc) -> None:
         self.bus.stop()
+
+
+class VirtualScreen:
+    """An Xvfb display of its own for tests that need a real X server; stopped by its PID."""
+
+    def __init__(self, size: str = "1600x900") -> None:
+        self.size = size
+        self.display = ""
+        self._process = None
+
+    def __enter__(self) -> "VirtualScreen":
+        import shutil
+        import subprocess
+
+        if shutil.which("Xvfb") is None:
+            pytest.fail("Xvfb is not installed: run installer/setup.sh --dev")
+        number = next(n for n in range(150, 250) if not Path(f"/tmp/.X{n}-lock").exists())
+        self.display = f":{number}"
+        self._process = subprocess.Popen(["Xvfb", self.display, "-screen", "0", f"{self.size}x24", "-nolisten", "tcp"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10):
+            self.__exit__()
+            pytest.fail(f"Xvfb did not start on {self.display}")
+        return self
+
+    def grab(self, path: Path) -> Path:
+        import subprocess
+
+        subprocess.run(["/usr/bin/import", "-display", self.display, "-window", "root", str(path)],
+                       check=True, timeout=30)
+        return path
+
+    def __exit__(self, *exc) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None

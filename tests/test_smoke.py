@@ -1,0 +1,91 @@
+"""Whole-system smoke tests: real processes, started and stopped as on a vehicle."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from PySide6.QtCore import Qt
+from support import Recorder, wait_until, write_config
+
+from console.app import build_console
+from radios.config import load_config
+from radios.store import Store
+
+
+def mcv(*args, **kwargs):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen([sys.executable, "-m", "console", *args], env=env, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def test_entry_typed_in_a_console_is_stored_by_the_gateway_process(broker, tmp_path, qtbot):
+    config_path = write_config(tmp_path, broker)
+    gateway = mcv("gateway", "--config", str(config_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with Recorder(broker, "mcv/v1/test-1/gateway") as watcher:
+            assert wait_until(lambda: watcher.on("mcv/v1/test-1/gateway"), 15), "gateway never came online"
+        console = build_console(load_config(config_path), "commander", "en")
+        qtbot.addWidget(console.window)
+        console.bus.start()
+        try:
+            qtbot.waitUntil(lambda: console.bus.state == "up", timeout=5000)
+            qtbot.keyClicks(console.window.event_log.entry, "Pump team relieved at 14:20")
+            qtbot.keyClick(console.window.event_log.entry, Qt.Key_Return)
+            qtbot.wait(500)
+        finally:
+            console.stop()
+        gateway.send_signal(signal.SIGTERM)
+        assert gateway.wait(10) == 0
+    finally:
+        gateway.kill()
+        gateway.wait(5)
+    with Store(tmp_path / "mcv.sqlite3") as store:
+        assert any(e.text == "Pump team relieved at 14:20" for e in store.events_since(None))
+
+
+def test_console_process_connects_and_quits_cleanly_on_sigterm(broker, tmp_path):
+    config_path = write_config(tmp_path, broker)
+    console = mcv("console", "--config", str(config_path), "--seat", "comms",
+                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in console.stderr:
+            if "local bus up" in line:
+                break
+        else:
+            raise AssertionError("the console never reported the local bus up")
+        console.send_signal(signal.SIGTERM)
+        assert console.wait(10) == 0
+    finally:
+        console.kill()
+        console.wait(5)
+        console.stderr.close()
+
+
+def test_headless_demo_prints_what_the_store_saw():
+    demo = subprocess.run([sys.executable, "-m", "console", "demo", "--headless", "--duration", "4"],
+                          capture_output=True, text=True, timeout=60)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "units seen:            4" in demo.stdout
+    assert "all stored" in demo.stdout
+
+
+def test_bad_config_exits_2_with_one_message_and_no_traceback(tmp_path):
+    path = tmp_path / "mcv.toml"
+    path.write_text('[vehicle]\nid = "a/b"\n')
+    result = subprocess.run([sys.executable, "-m", "console", "gateway", "--config", str(path)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(path) in result.stderr and "vehicle.id" in result.stderr
+
+
+def test_doctor_prints_its_table():
+    result = subprocess.run([sys.executable, "-m", "console", "doctor"], capture_output=True, text=True, timeout=60)
+    assert result.returncode in (0, 1)
+    for check in ("libvlc", "PyAV / FFmpeg", "broker", "serial ports", "config", "map cache"):
+        assert check in result.stdout
+
+
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "console", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("mcv ")
