@@ -15,7 +15,7 @@ from console.i18n import install_translator
 from console.main_window import MainWindow
 from console.seats import SEAT_NAMES
 from console.theme import apply_theme, theme_named
-from radios.bus import BusSettings
+from radios.bus_settings import BusSettings
 from radios.config import Config
 from radios.schema import Topics
 
@@ -68,7 +68,7 @@ def run_console(config: Config, seat: str | None = None, lang: str | None = None
     console = build_console(config, seat, lang)
     quit_on_signals(console.app)
     console.window.show()
-    console.bus.start()
+    QTimer.singleShot(0, console.bus.start)
     try:
         return console.app.exec()
     finally:

@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from radios.bus import BusSettings, MqttBus
+from radios.bus_settings import BusSettings
 from radios.input_guard import BadInputLog
 from radios.schema import (
     BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
@@ -49,22 +49,32 @@ class BusClient(QObject):
         self._flush_timer.timeout.connect(self._flush_units)
         self._unit_arrived.connect(self._on_unit_arrived)
         self.connection_changed.connect(self._remember_state)
-        self._bus = MqttBus(settings, on_message=self._on_bus_message, on_state=self._on_bus_state)
-        self._bus.subscribe(topics.everything, qos=1)
+        self._settings = settings
+        self._bus = None
 
     def start(self) -> None:
-        self._bus.start()
+        """Connect; called once the window has painted, so the network stack loads after it."""
+        self._connection().start()
 
     def stop(self) -> None:
-        self._bus.stop()
+        if self._bus is not None:
+            self._bus.stop()
+
+    def _connection(self):
+        if self._bus is None:
+            from radios.bus import MqttBus  # paho and its imports cost ~60 ms: load them after the first paint
+
+            self._bus = MqttBus(self._settings, on_message=self._on_bus_message, on_state=self._on_bus_state)
+            self._bus.subscribe(self.topics.everything, qos=1)
+        return self._bus
 
     def publish_event(self, event: Event) -> None:
         """Send a log entry; the broker holds it for the gateway, which stores it."""
-        self._bus.publish(self.topics.events, event.encode(), qos=1)
+        self._connection().publish(self.topics.events, event.encode(), qos=1)
 
     def request_history(self, request: HistoryRequest) -> None:
         """Ask the gateway's store; the answer arrives as ``history_received``."""
-        self._bus.request(self.topics.command("history"), request.encode(), self._on_history_reply, HISTORY_TIMEOUT_S)
+        self._connection().request(self.topics.command("history"), request.encode(), self._on_history_reply, HISTORY_TIMEOUT_S)
 
     # -- bus thread ------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from radios.bus_settings import BusSettings
 from radios.reconnect_policy import ReconnectPolicy, ReconnectState
 
 log = logging.getLogger(__name__)
@@ -36,35 +37,6 @@ MessageCallback = Callable[[str, bytes, bool], None]
 StateCallback = Callable[[str, str], None]
 ReplyCallback = Callable[["bytes | None"], None]
 RequestHandler = Callable[[bytes], bytes]
-
-
-@dataclass(frozen=True)
-class BusSettings:
-    """Where and how to reach the broker; a snapshot taken when the bus is built."""
-
-    host: str
-    port: int
-    client_id: str
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-    ca_file: str | None = None
-    persistent_session: bool = False
-    will: tuple[str, bytes] | None = None
-
-    @classmethod
-    def from_broker(cls, broker, client_id: str, *, persistent_session: bool = False,
-                    will: tuple[str, bytes] | None = None) -> "BusSettings":
-        """Settings for a ``BrokerConfig`` (from radios.config) that has a url."""
-        return cls(
-            host=broker.host, port=broker.port, client_id=client_id,
-            username=broker.username, password=broker.password, tls=broker.tls,
-            ca_file=str(broker.ca_file) if broker.ca_file else None,
-            persistent_session=persistent_session, will=will,
-        )
-
-    def __repr__(self) -> str:
-        return f"BusSettings(host={self.host!r}, port={self.port}, client_id={self.client_id!r}, tls={self.tls})"
 
 
 @dataclass
