@@ -1,0 +1,85 @@
+"""A test RTSP source: GStreamer's RTSP server serving a live H.264 test picture.
+
+Run with the system Python (python3-gi is not in the venv)::
+
+    /usr/bin/python3 tests/video/rtsp_server.py PORT MOUNT [MOUNT ...]
+
+Every mount (``/cam1``, ``cam2`` ...) serves a shared 640x360 25 fps ``videotestsrc``
+encoded by x264 (zero latency, a key frame every second), over RTP/TCP and RTP/UDP, on
+127.0.0.1. The script prints ``READY`` on stdout once the port is bound and runs until
+it is terminated (SIGTERM or SIGINT). With ``--auth USER:PASSWORD`` every mount asks for
+HTTP Basic credentials, so a wrong password gets RTSP's ``401 Unauthorized``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+PIPELINE = (
+    "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=25/1"
+    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
+    " ! rtph264pay name=pay0 pt=96 )"
+)
+
+
+def _require_login(server: GstRtspServer.RTSPServer, credentials: str) -> GstRtspServer.RTSPPermissions:
+    """Make the server ask for Basic credentials; return the permissions a mount needs."""
+    user, _, password = credentials.partition(":")
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", user)
+    auth.add_basic(GstRtspServer.RTSPAuth.make_basic(user, password), token)
+    server.set_auth(auth)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_role_from_structure(
+        Gst.Structure.new_from_string(f"{user}, media.factory.access=(boolean)true, media.factory.construct=(boolean)true")
+    )
+    return permissions
+
+
+def main(argv: list[str]) -> int:
+    """Serve the given mounts on 127.0.0.1:PORT until terminated."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("port", type=int)
+    parser.add_argument("mounts", nargs="+")
+    parser.add_argument("--auth", metavar="USER:PASSWORD")
+    args = parser.parse_args(argv)
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    permissions = _require_login(server, args.auth) if args.auth else None
+    mounts = server.get_mount_points()
+    for mount in args.mounts:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(PIPELINE)
+        factory.set_shared(True)
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        if permissions is not None:
+            factory.set_permissions(permissions)
+        mounts.add_factory("/" + mount.lstrip("/"), factory)
+
+    if server.attach(None) == 0:
+        print(f"ERROR: cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
+        return 1
+
+    loop = GLib.MainLoop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signum, loop.quit)
+    print("READY", flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
