@@ -89,3 +89,23 @@ def test_doctor_prints_its_table():
 def test_version():
     result = subprocess.run([sys.executable, "-m", "console", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("mcv ")
+
+
+def test_ctrl_c_stops_the_demo_and_every_process_it_started():
+    demo = subprocess.Popen([sys.executable, "-m", "console", "demo", "--headless", "--duration", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    broker_pid = None
+    try:
+        for line in demo.stdout:
+            if "started mosquitto" in line:
+                broker_pid = int(line.rsplit("pid ", 1)[1].rstrip(")\n"))
+            if "running headless" in line:
+                break
+        assert broker_pid is not None
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(20) == 0
+    finally:
+        demo.kill()
+        demo.wait(5)
+        demo.stdout.close()
+    assert not os.path.exists(f"/proc/{broker_pid}") or "Z" in open(f"/proc/{broker_pid}/stat").read().split()[2]

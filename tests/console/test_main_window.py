@@ -106,3 +106,15 @@ def test_help_lists_every_shortcut(system):
 def test_empty_docks_say_what_is_missing(system):
     window = system[2].window
     assert "No map source configured" in window.units.notice.text()
+
+
+def test_theme_switches_between_night_and_day_and_is_remembered(system):
+    window = system[2].window
+    base = window.palette().color(window.backgroundRole()).lightness()
+    window.toggle_theme()
+    assert window.settings.value("theme") == "day"
+    from PySide6.QtWidgets import QApplication
+
+    assert QApplication.instance().palette().window().color().lightness() > base
+    window.toggle_theme()
+    assert window.settings.value("theme") == "night"
