@@ -71,6 +71,7 @@ class MqttBus:
         self._stopping = threading.Event()
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
+        self._resubscribe_mid: int | None = None
         self.reply_topic = f"mcv/reply/{settings.client_id}"
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -168,6 +169,7 @@ class MqttBus:
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_subscribe = self._handle_subscribe
         client.on_socket_register_write = self._wake
         return client
 
@@ -276,7 +278,15 @@ class MqttBus:
         with self._lock:
             subscriptions = dict(self._subscriptions)
         subscriptions[self.reply_topic] = 1
-        client.subscribe([(pattern, qos) for pattern, qos in subscriptions.items()])
+        _, self._resubscribe_mid = client.subscribe([(pattern, qos) for pattern, qos in subscriptions.items()])
+
+    def _handle_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        """paho's on_subscribe (bus thread): "up" means connected *and* subscribed, so nothing is missed."""
+        if mid != self._resubscribe_mid:
+            return
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            log.warning("broker refused some subscriptions: %s", ", ".join(refused))
         self._connected.set()
         self._on_state("up", f"{self.settings.host}:{self.settings.port}")
 
