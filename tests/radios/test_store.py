@@ -39,13 +39,6 @@ def unit_state(uid: str = "u1", ts: str | None = None, lat: float = 48.1, **fiel
     return dataclasses.replace(made, ts=ts) if ts else made
 
 
-@pytest.fixture(autouse=True)
-def no_writer_left():
-    yield
-    left = [t for t in threading.enumerate() if t.name == "store-writer"]
-    assert not left, f"a test left {len(left)} store-writer thread(s) running"
-
-
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "mcv.db"

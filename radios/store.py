@@ -1,0 +1,431 @@
+"""The gateway's SQLite store: units, tracks, the incident log, messages and the outbox.
+
+One ``Store`` per database file, and it is the only writer. A single thread,
+``store-writer``, owns the writing connection: public write methods run on the
+caller's thread, only validate and enqueue, and return a ``Future`` that resolves
+after the transaction holding the write has committed (WAL, ``synchronous=FULL``),
+so a resolved future means the row survives a crash or power loss. The writer
+commits whatever is queued as one transaction (group commit), which is what keeps
+durable writes fast.
+
+Reads run on the caller's thread, each on its own short-lived read-only connection;
+WAL lets them proceed alongside the writer.
+
+Timestamps are stored as the schema writes them (UTC, ISO 8601, milliseconds, ``Z``:
+``2024-05-01T12:00:00.000Z``) so that they sort and compare as text; any other
+ISO 8601 spelling is normalised to that form on the way in.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sqlite3
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, InvalidStateError
+from itertools import chain, groupby
+from operator import itemgetter
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from radios.schema import Event, UnitState, format_ts, parse_ts, utc_now
+
+BUSY_TIMEOUT_MS = 5000
+MAX_BATCH_OPS = 2000  # ops per transaction; bounds the latency of the first op in a batch
+EVENTS_PER_STATEMENT = 500  # rows per multi-row INSERT (SQLite allows 32766 parameters)
+TABLES = ("units", "positions", "events", "messages", "outbox")
+_EARLIEST, _LATEST = "", "9999-12-31T23:59:59.999Z"  # open ends of a time range, as text
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(RuntimeError):
+    """The store cannot do what was asked; the message names the file, the cause and the fix."""
+
+
+# --- schema migrations: step N takes a database at user_version N-1 to N -----------
+
+
+def _create_initial_tables(db: Database) -> None:
+    # ``state`` is the payload as JSON: reads give back exactly what was stored.
+    db.create_table("units", {"uid": str, "kind": str, "callsign": str, "lat": float, "lon": float,
+                              "ts": str, "state": str},
+                    pk="uid", not_null={"kind", "callsign", "lat", "lon", "ts", "state"})
+    db.create_table("positions", {"id": str, "uid": str, "ts": str, "lat": float, "lon": float,
+                                  "alt": float, "heading": float, "speed": float, "state": str},
+                    not_null={"id", "uid", "ts", "lat", "lon", "state"})
+    db["positions"].create_index(["id"], unique=True)
+    db["positions"].create_index(["uid", "ts"])
+    db.create_table("events", {"id": str, "ts": str, "src": str, "category": str, "severity": str,
+                               "seat": str, "unit": str, "text": str, "lat": float, "lon": float},
+                    pk="id", not_null={"ts", "src", "category", "severity", "text"})
+    db["events"].create_index(["ts"])
+    db.create_table("messages", {"id": str, "ts": str, "src": str, "to_unit": str, "text": str, "state": str},
+                    pk="id", not_null={"ts", "src", "to_unit", "text", "state"})
+    # sqlite_utils cannot declare AUTOINCREMENT; it keeps seq growing after deletes,
+    # so the outbox order survives the queue running empty.
+    db.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        " priority INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,"
+        " created TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)"
+    )
+    db["outbox"].create_index(["priority", "seq"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_create_initial_tables]
+
+
+# --- the SQL of the hot path, run on the writer thread ------------------------------
+
+_EVENT_COLUMNS = "id, ts, src, category, severity, seat, unit, text, lat, lon"
+_ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_EVENT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES {_ROW_MARKS}"
+_INSERT_POSITION = ("INSERT OR IGNORE INTO positions (id, uid, ts, lat, lon, alt, heading, speed, state)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+# A late, replayed report must not move a unit back to where it was.
+_UPSERT_UNIT = (
+    "INSERT INTO units (uid, kind, callsign, lat, lon, ts, state) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (uid) DO UPDATE SET kind = excluded.kind, callsign = excluded.callsign,"
+    " lat = excluded.lat, lon = excluded.lon, ts = excluded.ts, state = excluded.state"
+    " WHERE excluded.ts >= units.ts"
+)
+_INSERT_MESSAGE = ("INSERT OR IGNORE INTO messages (id, ts, src, to_unit, text, state)"
+                   " VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT_OUTBOX = "INSERT OR IGNORE INTO outbox (id, priority, topic, payload, created) VALUES (?, ?, ?, ?, ?)"
+_DELETE_OUTBOX = "DELETE FROM outbox WHERE id = ?"
+
+
+def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[bool]:
+    """Insert a run of events; True for each row that was new.
+
+    Rows go in as multi-row INSERTs of up to ``EVENTS_PER_STATEMENT``: sqlite3 releases
+    the GIL once per statement, not once per row, so SQLite works through a chunk while
+    callers keep submitting, and the writer is not starved waiting to get the GIL back.
+    """
+    new_rows = 0
+    cursor = None
+    for start in range(0, len(rows), EVENTS_PER_STATEMENT):
+        chunk = rows[start:start + EVENTS_PER_STATEMENT]
+        cursor = conn.execute(_insert_events_sql(len(chunk)), list(chain.from_iterable(chunk)))
+        new_rows += cursor.rowcount
+    if new_rows == len(rows):
+        return [True] * len(rows)
+    if new_rows == 0:
+        return [False] * len(rows)
+    # Some ids were already stored (rare). Rows inserted just now got consecutive rowids
+    # ending at lastrowid, so the ids among them are exactly the new ones.
+    first_new = cursor.lastrowid - new_rows + 1
+    inserted = {r[0] for r in conn.execute("SELECT id FROM events WHERE rowid >= ?", (first_new,))}
+    fresh = []
+    for row in rows:
+        fresh.append(row[0] in inserted)
+        inserted.discard(row[0])  # a second copy within the batch is a duplicate
+    return fresh
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_events_sql(count: int) -> str:
+    return _INSERT_EVENT.replace(_ROW_MARKS, ", ".join([_ROW_MARKS] * count))
+
+
+def _insert_unit_states(conn: sqlite3.Connection, rows: list[tuple[tuple, tuple]]) -> list[bool]:
+    """Append each position; if it is new, upsert its unit too."""
+    fresh = []
+    for position, unit in rows:
+        fresh.append(conn.execute(_INSERT_POSITION, position).rowcount == 1)
+        if fresh[-1]:
+            conn.execute(_UPSERT_UNIT, unit)
+    return fresh
+
+
+def _each(sql: str) -> Callable[[sqlite3.Connection, list[tuple]], list[bool]]:
+    """A batch op running ``sql`` once per row; True for each row it changed."""
+    return lambda conn, rows: [conn.execute(sql, row).rowcount > 0 for row in rows]
+
+
+_insert_messages = _each(_INSERT_MESSAGE)
+_insert_outbox = _each(_INSERT_OUTBOX)
+_delete_outbox = _each(_DELETE_OUTBOX)
+
+# An op is (batch function, row, future); the writer hands each run of ops that share
+# a function to it in one call.
+_Op = tuple[Callable, tuple, Future]
+
+
+class Store:
+    """The gateway's SQLite store and the ``store-writer`` thread that owns its writes.
+
+    Public methods are safe to call from any thread. Write methods return a
+    ``Future[bool]``: True once the row is committed, False if its id was already
+    stored (or, for ``outbox_delete``, not there); a failed write sets the
+    ``sqlite3.Error`` on that future alone and the writer carries on. Callbacks added
+    to those futures run on ``store-writer``: keep them short, and never close from one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for the store {self.path}: {exc.strerror}; "
+                             "check the path and its permissions") from exc
+        self._pending: deque[_Op] = deque()
+        self._wakeup = threading.Condition(threading.Lock())  # guards _pending and _closed
+        self._closed = False
+        ready: Future = Future()
+        self._thread = threading.Thread(target=self._run_writer, args=(ready,), name="store-writer",
+                                        daemon=True)
+        self._thread.start()
+        try:
+            ready.result()
+        except BaseException:
+            self._closed = True
+            self._thread.join()
+            raise
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Commit everything queued, stop the writer and close; later writes raise ``StoreError``."""
+        with self._wakeup:
+            if self._closed:
+                return
+            self._closed = True
+            self._wakeup.notify()
+        self._thread.join()
+
+    # --- writes: caller's thread validates and enqueues; the writer commits ---------
+
+    def add_event(self, event: Event) -> Future[bool]:
+        """Append an entry to the incident log; a repeated id is ignored (False)."""
+        row = (event.id, _canonical_ts(event.ts), event.src, event.category, event.severity,
+               event.seat, event.unit, event.text, event.lat, event.lon)
+        return self._submit(_insert_events, row)
+
+    def add_unit_state(self, state: UnitState) -> Future[bool]:
+        """Append a position to the unit's track and make it the unit's latest state if newer."""
+        ts = _canonical_ts(state.ts)
+        blob = json.dumps({**state.to_dict(), "ts": ts}, ensure_ascii=False, separators=(",", ":"))
+        position = (state.id, state.uid, ts, state.lat, state.lon, state.alt, state.heading, state.speed,
+                    blob)
+        unit = (state.uid, state.unit_kind, state.callsign, state.lat, state.lon, ts, blob)
+        return self._submit(_insert_unit_states, (position, unit))
+
+    def add_message(self, id: str, ts: str, src: str, to_unit: str, text: str,
+                    state: str = "queued") -> Future[bool]:
+        """Store a message to a unit; a repeated id is ignored (False)."""
+        return self._submit(_insert_messages, (id, _canonical_ts(ts), src, to_unit, text, state))
+
+    def outbox_put(self, id: str, priority: int, topic: str, payload: bytes) -> Future[bool]:
+        """Queue a payload for HQ; lower ``priority`` goes first. A repeated id is ignored (False)."""
+        return self._submit(_insert_outbox, (id, priority, topic, bytes(payload), utc_now()))
+
+    def outbox_delete(self, id: str) -> Future[bool]:
+        """Drop an outbox entry once the far side acknowledged it; False if it was not there."""
+        return self._submit(_delete_outbox, (id,))
+
+    def _submit(self, apply: Callable, row: tuple) -> Future[bool]:
+        future: Future[bool] = Future()
+        with self._wakeup:
+            if self._closed:
+                raise StoreError(f"the store {self.path} is closed; open a new Store to write")
+            self._pending.append((apply, row, future))
+            if len(self._pending) == 1:  # the writer waits only when nothing is pending
+                self._wakeup.notify()
+        return future
+
+    # --- the writer thread -----------------------------------------------------------
+
+    def _run_writer(self, ready: Future) -> None:
+        """Body of ``store-writer``: open and migrate, then commit queued ops in batches."""
+        try:
+            conn = self._open_writer()
+        except BaseException as exc:
+            ready.set_exception(exc)
+            return
+        ready.set_result(None)
+        try:
+            while batch := self._next_batch():
+                try:
+                    self._commit(conn, batch)
+                except Exception as exc:  # e.g. ROLLBACK failing on a dying disk: keep serving
+                    log.exception("store %s: a batch of %d writes failed", self.path, len(batch))
+                    _fail(batch, exc)
+        finally:
+            conn.close()
+
+    def _next_batch(self) -> list[_Op]:
+        """Writer thread: wait for ops and take up to ``MAX_BATCH_OPS``; empty once closed and drained."""
+        with self._wakeup:
+            while not self._pending and not self._closed:
+                self._wakeup.wait()
+            return [self._pending.popleft() for _ in range(min(len(self._pending), MAX_BATCH_OPS))]
+
+    def _commit(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
+        """Writer thread: apply ``batch`` in one transaction, commit, then resolve its futures.
+
+        If an op fails, the batch is rolled back and each op retried in its own
+        transaction, so one bad row fails only its own future.
+        """
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            _fail(batch, exc)
+            return
+        try:
+            results = _apply_all(conn, batch)
+        except Exception as exc:
+            conn.rollback()
+            if len(batch) == 1:
+                _fail(batch, exc)
+            else:
+                for op in batch:
+                    self._commit(conn, [op])
+            return
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.rollback()
+            _fail(batch, exc)
+            return
+        for (_, _, future), result in zip(batch, results):
+            try:
+                future.set_result(result)
+            except InvalidStateError:  # cancelled: the caller stopped waiting; the row is stored
+                pass
+
+    def _open_writer(self) -> sqlite3.Connection:
+        """Writer thread: open the connection this thread alone uses, set it up, migrate."""
+        conn = None
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=True)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")  # WAL synced at every commit: durable when acked
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate(Database(conn))
+            return conn
+        except BaseException as exc:
+            if conn is not None:
+                conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(_open_error(self.path, exc)) from exc
+            raise
+
+    def _migrate(self, db: Database) -> None:
+        """Bring the schema up to ``len(MIGRATIONS)`` in one transaction, or refuse a newer one."""
+        latest = len(MIGRATIONS)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > latest:
+                raise StoreError(f"the store {self.path} was written by a newer mcv "
+                                 f"(schema {version} > {latest}); upgrade mcv")
+            for number in range(version + 1, latest + 1):
+                MIGRATIONS[number - 1](db)
+                db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+
+    # --- reads: caller's thread, own short-lived read-only connection -----------------
+
+    def events_since(self, start: str | None = None, limit: int = 1000) -> list[Event]:
+        """Log entries with ``ts >= start``, oldest first; the latest ``limit`` if there are more."""
+        rows = self._query(
+            f"SELECT {_EVENT_COLUMNS} FROM (SELECT rowid AS n, * FROM events WHERE ts >= ?"
+            " ORDER BY ts DESC, n DESC LIMIT ?) ORDER BY ts, n", (_bound(start, _EARLIEST), limit))
+        return [Event(**row) for row in rows]
+
+    def track(self, uid: str, start: str | None = None, end: str | None = None,
+              limit: int = 1000) -> list[UnitState]:
+        """A unit's positions with ``start <= ts <= end``, oldest first; the latest ``limit``."""
+        rows = self._query(
+            "SELECT state FROM (SELECT rowid AS n, ts, state FROM positions"
+            " WHERE uid = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC, n DESC LIMIT ?) ORDER BY ts, n",
+            (uid, _bound(start, _EARLIEST), _bound(end, _LATEST), limit))
+        return [UnitState.from_dict(json.loads(row["state"])) for row in rows]
+
+    def units(self) -> list[UnitState]:
+        """The latest known state of every unit, by uid."""
+        rows = self._query("SELECT state FROM units ORDER BY uid")
+        return [UnitState.from_dict(json.loads(row["state"])) for row in rows]
+
+    def count(self, table: str) -> int:
+        """Rows in one of ``TABLES``."""
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}; the store has {', '.join(TABLES)}")
+        return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+
+    def outbox_peek(self, limit: int = 100) -> list[tuple]:
+        """The next outbox entries to send, by priority then age.
+
+        Each is ``(seq, id, priority, topic, payload, created, attempts)``.
+        """
+        rows = self._query(
+            "SELECT seq, id, priority, topic, payload, created, attempts FROM outbox"
+            " ORDER BY priority, seq LIMIT ?", (limit,))
+        return [tuple(row.values()) for row in rows]
+
+    def _query(self, sql: str, params: Sequence = ()) -> list[dict]:
+        if self._closed:
+            raise StoreError(f"the store {self.path} is closed; open a new Store to read")
+        try:
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise StoreError(_open_error(self.path, exc)) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            return list(Database(conn).query(sql, params))
+        finally:
+            conn.close()
+
+
+def _apply_all(conn: sqlite3.Connection, batch: list[_Op]) -> list[bool]:
+    """Writer thread: run a batch's ops in order, each run of one kind in one call."""
+    results: list[bool] = []
+    for apply, run in groupby(batch, key=itemgetter(0)):
+        results += apply(conn, [op[1] for op in run])
+    return results
+
+
+def _fail(batch: list[_Op], exc: BaseException) -> None:
+    """Writer thread: hand ``exc`` to every future of ``batch`` not yet resolved."""
+    for _, _, future in batch:
+        try:
+            future.set_exception(exc)
+        except InvalidStateError:
+            pass
+
+
+def _canonical_ts(ts: str) -> str:
+    """``ts`` as the schema writes it, so that timestamps compare as text."""
+    if len(ts) == 24 and ts[10] == "T" and ts[-1] == "Z":
+        return ts
+    return format_ts(parse_ts(ts))
+
+
+def _bound(ts: str | None, open_end: str) -> str:
+    """One end of a time range as text; ``None`` leaves that end open."""
+    return _canonical_ts(ts) if ts else open_end
+
+
+def _open_error(path: Path, exc: sqlite3.Error) -> str:
+    """One sentence for a person: the file, what SQLite said, and what to do about it."""
+    cause = str(exc)
+    if "not a database" in cause:
+        fix = "move the file aside or point mcv at another store path"
+    elif "readonly" in cause or "unable to open" in cause:
+        fix = "check that mcv may read and write the file and its folder"
+    else:
+        fix = "check the file and the disk it is on"
+    return f"cannot open the store {path}: {cause}; {fix}"
