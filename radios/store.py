@@ -2,9 +2,9 @@
 
 One ``Store`` per database file, and it is the only writer. A single thread,
 ``store-writer``, owns the writing connection: public write methods run on the
-caller's thread, only validate and enqueue, and return a ``Future`` that resolves
+caller's thread, only validate and enqueue, and return a ``WriteReceipt`` that resolves
 after the transaction holding the write has committed (WAL, ``synchronous=FULL``),
-so a resolved future means the row survives a crash or power loss. The writer
+so a settled receipt means the row survives a crash or power loss. The writer
 commits whatever is queued as one transaction (group commit), which is what keeps
 durable writes fast.
 
@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from itertools import chain, groupby
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from radios.schema import Event, UnitState, format_ts, parse_ts, utc_now
+from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
 MAX_BATCH_OPS = 2000  # ops per transaction; bounds the latency of the first op in a batch
@@ -153,14 +154,14 @@ _delete_outbox = _each(_DELETE_OUTBOX)
 
 # An op is (batch function, row, future); the writer hands each run of ops that share
 # a function to it in one call.
-_Op = tuple[Callable, tuple, Future]
+_Op = tuple[Callable, tuple, WriteReceipt]
 
 
 class Store:
     """The gateway's SQLite store and the ``store-writer`` thread that owns its writes.
 
     Public methods are safe to call from any thread. Write methods return a
-    ``Future[bool]``: True once the row is committed, False if its id was already
+    ``WriteReceipt``: True once the row is committed, False if its id was already
     stored (or, for ``outbox_delete``, not there); a failed write sets the
     ``sqlite3.Error`` on that future alone and the writer carries on. Callbacks added
     to those futures run on ``store-writer``: keep them short, and never close from one.
@@ -175,6 +176,7 @@ class Store:
                              "check the path and its permissions") from exc
         self._pending: deque[_Op] = deque()
         self._wakeup = threading.Condition(threading.Lock())  # guards _pending and _closed
+        self._settled = threading.Condition(threading.Lock())  # wakes WriteReceipt waiters after a commit
         self._closed = False
         ready: Future = Future()
         self._thread = threading.Thread(target=self._run_writer, args=(ready,), name="store-writer",
@@ -204,13 +206,13 @@ class Store:
 
     # --- writes: caller's thread validates and enqueues; the writer commits ---------
 
-    def add_event(self, event: Event) -> Future[bool]:
+    def add_event(self, event: Event) -> WriteReceipt:
         """Append an entry to the incident log; a repeated id is ignored (False)."""
         row = (event.id, _canonical_ts(event.ts), event.src, event.category, event.severity,
                event.seat, event.unit, event.text, event.lat, event.lon)
         return self._submit(_insert_events, row)
 
-    def add_unit_state(self, state: UnitState) -> Future[bool]:
+    def add_unit_state(self, state: UnitState) -> WriteReceipt:
         """Append a position to the unit's track and make it the unit's latest state if newer."""
         ts = _canonical_ts(state.ts)
         blob = json.dumps({**state.to_dict(), "ts": ts}, ensure_ascii=False, separators=(",", ":"))
@@ -220,20 +222,20 @@ class Store:
         return self._submit(_insert_unit_states, (position, unit))
 
     def add_message(self, id: str, ts: str, src: str, to_unit: str, text: str,
-                    state: str = "queued") -> Future[bool]:
+                    state: str = "queued") -> WriteReceipt:
         """Store a message to a unit; a repeated id is ignored (False)."""
         return self._submit(_insert_messages, (id, _canonical_ts(ts), src, to_unit, text, state))
 
-    def outbox_put(self, id: str, priority: int, topic: str, payload: bytes) -> Future[bool]:
+    def outbox_put(self, id: str, priority: int, topic: str, payload: bytes) -> WriteReceipt:
         """Queue a payload for HQ; lower ``priority`` goes first. A repeated id is ignored (False)."""
         return self._submit(_insert_outbox, (id, priority, topic, bytes(payload), utc_now()))
 
-    def outbox_delete(self, id: str) -> Future[bool]:
+    def outbox_delete(self, id: str) -> WriteReceipt:
         """Drop an outbox entry once the far side acknowledged it; False if it was not there."""
         return self._submit(_delete_outbox, (id,))
 
-    def _submit(self, apply: Callable, row: tuple) -> Future[bool]:
-        future: Future[bool] = Future()
+    def _submit(self, apply: Callable, row: tuple) -> WriteReceipt:
+        future = WriteReceipt(self._settled)
         with self._wakeup:
             if self._closed:
                 raise StoreError(f"the store {self.path} is closed; open a new Store to write")
@@ -258,7 +260,7 @@ class Store:
                     self._commit(conn, batch)
                 except Exception as exc:  # e.g. ROLLBACK failing on a dying disk: keep serving
                     log.exception("store %s: a batch of %d writes failed", self.path, len(batch))
-                    _fail(batch, exc)
+                    _fail(batch, exc, self._settled)
         finally:
             conn.close()
 
@@ -278,14 +280,14 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            _fail(batch, exc)
+            _fail(batch, exc, self._settled)
             return
         try:
             results = _apply_all(conn, batch)
         except Exception as exc:
             conn.rollback()
             if len(batch) == 1:
-                _fail(batch, exc)
+                _fail(batch, exc, self._settled)
             else:
                 for op in batch:
                     self._commit(conn, [op])
@@ -294,13 +296,12 @@ class Store:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.rollback()
-            _fail(batch, exc)
+            _fail(batch, exc, self._settled)
             return
-        for (_, _, future), result in zip(batch, results):
-            try:
-                future.set_result(result)
-            except InvalidStateError:  # cancelled: the caller stopped waiting; the row is stored
-                pass
+        for (_, _, receipt), result in zip(batch, results):
+            receipt.settle(result)
+        with self._settled:
+            self._settled.notify_all()
 
     def _open_writer(self) -> sqlite3.Connection:
         """Writer thread: open the connection this thread alone uses, set it up, migrate."""
@@ -398,13 +399,12 @@ def _apply_all(conn: sqlite3.Connection, batch: list[_Op]) -> list[bool]:
     return results
 
 
-def _fail(batch: list[_Op], exc: BaseException) -> None:
+def _fail(batch: list[_Op], exc: BaseException, settled: threading.Condition) -> None:
     """Writer thread: hand ``exc`` to every future of ``batch`` not yet resolved."""
-    for _, _, future in batch:
-        try:
-            future.set_exception(exc)
-        except InvalidStateError:
-            pass
+    for _, _, receipt in batch:
+        receipt.settle(False, exc)
+    with settled:
+        settled.notify_all()
 
 
 def _canonical_ts(ts: str) -> str:
