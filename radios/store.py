@@ -152,7 +152,7 @@ _insert_messages = _each(_INSERT_MESSAGE)
 _insert_outbox = _each(_INSERT_OUTBOX)
 _delete_outbox = _each(_DELETE_OUTBOX)
 
-# An op is (batch function, row, future); the writer hands each run of ops that share
+# An op is (batch function, row, receipt); the writer hands each run of ops that share
 # a function to it in one call.
 _Op = tuple[Callable, tuple, WriteReceipt]
 
@@ -163,8 +163,7 @@ class Store:
     Public methods are safe to call from any thread. Write methods return a
     ``WriteReceipt``: True once the row is committed, False if its id was already
     stored (or, for ``outbox_delete``, not there); a failed write sets the
-    ``sqlite3.Error`` on that future alone and the writer carries on. Callbacks added
-    to those futures run on ``store-writer``: keep them short, and never close from one.
+    ``sqlite3.Error`` on that receipt alone and the writer carries on.
     """
 
     def __init__(self, path: Path) -> None:
@@ -235,14 +234,14 @@ class Store:
         return self._submit(_delete_outbox, (id,))
 
     def _submit(self, apply: Callable, row: tuple) -> WriteReceipt:
-        future = WriteReceipt(self._settled)
+        receipt = WriteReceipt(self._settled)
         with self._wakeup:
             if self._closed:
                 raise StoreError(f"the store {self.path} is closed; open a new Store to write")
-            self._pending.append((apply, row, future))
+            self._pending.append((apply, row, receipt))
             if len(self._pending) == 1:  # the writer waits only when nothing is pending
                 self._wakeup.notify()
-        return future
+        return receipt
 
     # --- the writer thread -----------------------------------------------------------
 
@@ -272,10 +271,10 @@ class Store:
             return [self._pending.popleft() for _ in range(min(len(self._pending), MAX_BATCH_OPS))]
 
     def _commit(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
-        """Writer thread: apply ``batch`` in one transaction, commit, then resolve its futures.
+        """Writer thread: apply ``batch`` in one transaction, commit, then settle its receipts.
 
         If an op fails, the batch is rolled back and each op retried in its own
-        transaction, so one bad row fails only its own future.
+        transaction, so one bad row fails only its own receipt.
         """
         try:
             conn.execute("BEGIN IMMEDIATE")
