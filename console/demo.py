@@ -7,7 +7,7 @@ vehicle (``mcv gateway --config F``), as a child process stopped by its PID.
 
 from __future__ import annotations
 
-import logging
+import json
 import signal
 import subprocess
 import sys
@@ -23,8 +23,6 @@ from radios.config import Config, default_data_dir, load_config
 from radios.field_sim import SimulatedResponders
 from radios.schema import GatewayStatus, PayloadError, Topics, decode
 from radios.store import Store
-
-log = logging.getLogger(__name__)
 
 DEMO_VEHICLE = "demo-1"
 GATEWAY_READY_TIMEOUT_S = 15.0
@@ -54,12 +52,13 @@ class DemoSummary:
 
 
 def demo_config_text(broker_url: str, store_path: Path) -> str:
+    """The run's config file; JSON string quoting is valid TOML basic-string quoting."""
     return (
         "# Written by mcv demo for this run.\n"
         f'[vehicle]\nid = "{DEMO_VEHICLE}"\nname = "Demo vehicle"\n\n'
-        f'[broker]\nurl = "{broker_url}"\n\n'
-        f"[store]\npath = {str(store_path)!r}\n"
-    ).replace("'", '"')
+        f"[broker]\nurl = {json.dumps(broker_url)}\n\n"
+        f"[store]\npath = {json.dumps(str(store_path))}\n"
+    )
 
 
 class DemoField:
