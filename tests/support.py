@@ -105,3 +105,21 @@ class VirtualScreen:
             self._process.terminate()
             self._process.wait(10)
             self._process = None
+
+
+def reap(process) -> None:
+    """Kill ``process`` if it still runs, wait for it and close its pipes (no zombie, no open file)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(5)
+    for pipe in (process.stdin, process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+def wait_for_line(stream, needle: str) -> str:
+    """Read ``stream`` until a line contains ``needle``; fail if the stream ends first."""
+    for line in stream:
+        if needle in line:
+            return line
+    raise AssertionError(f"the process ended without saying {needle!r}")

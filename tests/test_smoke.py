@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from PySide6.QtCore import Qt
-from support import Recorder, wait_until, write_config
+from support import Recorder, reap, wait_for_line, wait_until, write_config
 
 from console.app import build_console
 from radios.config import load_config
@@ -37,8 +37,7 @@ def test_entry_typed_in_a_console_is_stored_by_the_gateway_process(broker, tmp_p
         gateway.send_signal(signal.SIGTERM)
         assert gateway.wait(10) == 0
     finally:
-        gateway.kill()
-        gateway.wait(5)
+        reap(gateway)
     with Store(tmp_path / "mcv.sqlite3") as store:
         assert any(e.text == "Pump team relieved at 14:20" for e in store.events_since(None))
 
@@ -48,17 +47,11 @@ def test_console_process_connects_and_quits_cleanly_on_sigterm(broker, tmp_path)
     console = mcv("console", "--config", str(config_path), "--seat", "comms",
                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        for line in console.stderr:
-            if "local bus up" in line:
-                break
-        else:
-            raise AssertionError("the console never reported the local bus up")
+        wait_for_line(console.stderr, "local bus up")
         console.send_signal(signal.SIGTERM)
         assert console.wait(10) == 0
     finally:
-        console.kill()
-        console.wait(5)
-        console.stderr.close()
+        reap(console)
 
 
 def test_headless_demo_prints_what_the_store_saw():
@@ -105,7 +98,5 @@ def test_ctrl_c_stops_the_demo_and_every_process_it_started():
         demo.send_signal(signal.SIGINT)
         assert demo.wait(20) == 0
     finally:
-        demo.kill()
-        demo.wait(5)
-        demo.stdout.close()
+        reap(demo)
     assert not os.path.exists(f"/proc/{broker_pid}") or "Z" in open(f"/proc/{broker_pid}/stat").read().split()[2]

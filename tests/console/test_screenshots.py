@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
-from support import Recorder, VirtualScreen, write_config
+from support import Recorder, VirtualScreen, reap, wait_for_line, write_config
 
 from console.seats import SEAT_NAMES
 from radios.config import load_config
@@ -57,15 +57,11 @@ def test_seat_window_is_not_blank(field, seat, tmp_path):
                                     "--seat", seat, "--lang", "en"], env=env, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            for line in console.stderr:
-                if "local bus up" in line:
-                    break
+            wait_for_line(console.stderr, "local bus up")
             subprocess.run(["sleep", "2"])  # let history and retained state arrive and paint
             shot = screen.grab(shots / f"seat-{seat}.png")
             console.send_signal(signal.SIGTERM)
             assert console.wait(10) == 0
         finally:
-            console.kill()
-            console.wait(5)
-            console.stderr.close()
+            reap(console)
     assert distinct_colours(shot) > 12, f"{shot} looks blank"

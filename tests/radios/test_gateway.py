@@ -6,7 +6,7 @@ import sys
 import threading
 
 import pytest
-from support import Recorder, wait_until, write_config
+from support import Recorder, reap, wait_until, write_config
 
 from radios.config import load_config
 from radios.gateway import Gateway
@@ -91,8 +91,7 @@ def test_a_killed_gateway_is_shown_offline_by_its_will(broker, tmp_path):
             process.wait(5)
             assert wait_until(lambda: decode(watcher.on(topics.gateway)[-1]).state == "offline", 15)
     finally:
-        process.kill()
-        process.wait(5)
+        reap(process)
 
 
 def test_gateway_stops_cleanly_on_sigterm(broker, tmp_path):
@@ -105,9 +104,7 @@ def test_gateway_stops_cleanly_on_sigterm(broker, tmp_path):
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0
     finally:
-        process.kill()
-        process.wait(5)
-        process.stderr.close()
+        reap(process)
     store = Store(tmp_path / "mcv.sqlite3")
     try:
         assert any("Gateway" in e.text for e in store.events_since(None))
