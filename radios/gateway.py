@@ -134,6 +134,9 @@ class Gateway:
             return HistoryReply.create(SRC, request="", ok=False, error=str(exc)).encode()
         if request.what == "events":
             items = self.store.events_since(request.start, limit=request.limit)
+        elif request.what == "search":
+            items = self.store.search_events(request.query or "", category=request.category,
+                                             severity=request.severity, limit=request.limit)
         else:
             items = self.store.track(request.unit, request.start, request.end, limit=request.limit)
         return HistoryReply.create(SRC, request=request.id, ok=True, items=[i.to_dict() for i in items]).encode()

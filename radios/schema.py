@@ -221,6 +221,7 @@ class Event(Payload):
     unit: str | None = None
     lat: float | None = None
     lon: float | None = None
+    corrects: str | None = None  # id of the entry this one corrects; the log itself is append-only
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -307,8 +308,9 @@ class GatewayStatus(Payload):
 class HistoryRequest(Payload):
     """A console's question to the gateway's store, sent to ``cmd/history``.
 
-    ``what`` is ``events`` (entries since ``start``) or ``track`` (positions of
-    ``unit`` between ``start`` and ``end``).
+    ``what`` is ``events`` (entries since ``start``), ``track`` (positions of ``unit``
+    between ``start`` and ``end``) or ``search`` (log entries matching ``query``,
+    ``category`` and ``severity``).
     """
 
     KIND = "history_request"
@@ -317,10 +319,13 @@ class HistoryRequest(Payload):
     end: str | None = None
     unit: str | None = None
     limit: int = 1000
+    query: str | None = None
+    category: str | None = None
+    severity: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_choice("what", self.what, ("events", "track"))
+        _check_choice("what", self.what, ("events", "track", "search"))
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None:

@@ -77,13 +77,27 @@ def _create_initial_tables(db: Database) -> None:
     db["outbox"].create_index(["priority", "seq"])
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_initial_tables]
+def _add_event_search_and_corrections(db: Database) -> None:
+    # The log is append-only: a correction is a new entry whose ``corrects`` names the old one.
+    db.execute("ALTER TABLE events ADD COLUMN corrects TEXT")
+    for action in ("UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER events_append_only_{action.lower()} BEFORE {action} ON events BEGIN"
+                   " SELECT RAISE(ABORT, 'the incident log is append-only: add a correction instead'); END")
+    # Trigram tokens find Chinese text, which has no spaces between words, as well as English.
+    db.execute("CREATE VIRTUAL TABLE events_fts USING fts5(text, category, content='events',"
+               " content_rowid='rowid', tokenize='trigram')")
+    db.execute("INSERT INTO events_fts (rowid, text, category) SELECT rowid, text, category FROM events")
+    db.execute("CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN"
+               " INSERT INTO events_fts (rowid, text, category) VALUES (new.rowid, new.text, new.category); END")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_create_initial_tables, _add_event_search_and_corrections]
 
 
 # --- the SQL of the hot path, run on the writer thread ------------------------------
 
-_EVENT_COLUMNS = "id, ts, src, category, severity, seat, unit, text, lat, lon"
-_ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_EVENT_COLUMNS = "id, ts, src, category, severity, seat, unit, text, lat, lon, corrects"
+_ROW_MARKS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_EVENT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES {_ROW_MARKS}"
 _INSERT_POSITION = ("INSERT OR IGNORE INTO positions (id, uid, ts, lat, lon, alt, heading, speed, state)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -208,7 +222,7 @@ class Store:
     def add_event(self, event: Event) -> WriteReceipt:
         """Append an entry to the incident log; a repeated id is ignored (False)."""
         row = (event.id, _canonical_ts(event.ts), event.src, event.category, event.severity,
-               event.seat, event.unit, event.text, event.lat, event.lon)
+               event.seat, event.unit, event.text, event.lat, event.lon, event.corrects)
         return self._submit(_insert_events, row)
 
     def add_unit_state(self, state: UnitState) -> WriteReceipt:
@@ -344,6 +358,31 @@ class Store:
         rows = self._query(
             f"SELECT {_EVENT_COLUMNS} FROM (SELECT rowid AS n, * FROM events WHERE ts >= ?"
             " ORDER BY ts DESC, n DESC LIMIT ?) ORDER BY ts, n", (_bound(start, _EARLIEST), limit))
+        return [Event(**row) for row in rows]
+
+    def search_events(self, query: str = "", *, category: str | None = None, severity: str | None = None,
+                      limit: int = 500) -> list[Event]:
+        """Entries whose text or category contains ``query`` (any language), newest ``limit``, oldest first.
+
+        Three characters or more use the full-text index; shorter ones (two Chinese
+        characters are a whole word) fall back to a scan, which the log's size allows.
+        """
+        where, params = ["1"], []
+        query = query.strip()
+        if len(query) >= 3:
+            where.append("rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+            params.append('"' + query.replace('"', '""') + '"')
+        elif query:
+            escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("(text LIKE ? ESCAPE '\\' OR category LIKE ? ESCAPE '\\')")
+            params += [f"%{escaped}%"] * 2
+        for column, value in (("category", category), ("severity", severity)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self._query(
+            f"SELECT {_EVENT_COLUMNS} FROM (SELECT rowid AS n, * FROM events WHERE {' AND '.join(where)}"
+            " ORDER BY ts DESC, n DESC LIMIT ?) ORDER BY ts, n", (*params, limit))
         return [Event(**row) for row in rows]
 
     def track(self, uid: str, start: str | None = None, end: str | None = None,

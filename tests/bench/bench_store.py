@@ -39,8 +39,8 @@ def make_events(n: int) -> list[Event]:
 def store_per_s(events: list[Event], folder: Path) -> float:
     with Store(folder / "store.db") as store:
         start = time.perf_counter()
-        futures = [store.add_event(event) for event in events]
-        assert all(future.result() for future in futures)
+        receipts = [store.add_event(event) for event in events]
+        assert all(receipt.result() for receipt in receipts)
         elapsed = time.perf_counter() - start
     return len(events) / elapsed
 
@@ -48,7 +48,7 @@ def store_per_s(events: list[Event], folder: Path) -> float:
 def raw_per_s(events: list[Event], folder: Path) -> float:
     path = folder / "raw.db"
     Store(path).close()  # the same table shape as the store's, empty
-    rows = [(e.id, e.ts, e.src, e.category, e.severity, e.seat, e.unit, e.text, e.lat, e.lon)
+    rows = [(e.id, e.ts, e.src, e.category, e.severity, e.seat, e.unit, e.text, e.lat, e.lon, e.corrects)
             for e in events]
     conn = sqlite3.connect(path, isolation_level=None)
     try:
