@@ -123,3 +123,25 @@ def wait_for_line(stream, needle: str) -> str:
         if needle in line:
             return line
     raise AssertionError(f"the process ended without saying {needle!r}")
+
+
+class RunningGateway:
+    """A gateway and its store in this process, on ``broker``, for tests that need one answering."""
+
+    def __init__(self, broker: LocalBroker, folder: Path) -> None:
+        from radios.config import load_config
+        from radios.gateway import Gateway
+        from radios.store import Store
+
+        self.config = load_config(write_config(folder, broker))
+        self.store = Store(self.config.store_path)
+        self.gateway = Gateway(self.config, self.store)
+
+    def __enter__(self) -> "RunningGateway":
+        self.gateway.start()
+        assert self.gateway.bus.wait_connected(5)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gateway.stop()
+        self.store.close()
