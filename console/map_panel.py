@@ -1,0 +1,46 @@
+"""The Map dock: the map above, the table of units below, both fed by the bus's unit updates."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
+
+from console.map_view import MapView
+from console.units_panel import AGE_REFRESH_MS, UnitsModel
+from radios.config import MapSourceConfig
+
+MAP_SHARE = 0.75
+
+
+class MapPanel(QWidget):
+    """Draws the first configured map source with every unit on it, and lists the units by position."""
+
+    def __init__(self, bus, map_sources: tuple[MapSourceConfig, ...], stale_after_s: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.map_view = MapView(map_sources[0] if map_sources else None, stale_after_s, self)
+        self.model = UnitsModel(stale_after_s, self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.setObjectName("mapSplitter")
+        splitter.addWidget(self.map_view)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, int(MAP_SHARE * 100))
+        splitter.setStretchFactor(1, int((1 - MAP_SHARE) * 100))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        bus.units_changed.connect(self.model.update)
+        bus.units_changed.connect(self.map_view.update_units)
+        self._ages = QTimer(self, interval=AGE_REFRESH_MS)
+        self._ages.timeout.connect(self.model.refresh_ages)
+        self._ages.start()
+
+    def stop(self) -> None:
+        """Stop the map's tile worker (its thread ends before this returns)."""
+        self.map_view.stop()
