@@ -1,14 +1,16 @@
-"""A test RTSP source: GStreamer's RTSP server serving a live H.264 test picture.
+"""Fake cameras: GStreamer's RTSP server serving live H.264 test pictures, for the demo and tests.
 
-Run with the system Python (python3-gi is not in the venv)::
+A camera that needs no hardware, speaking real RTSP to the real ingest. Run with the
+system Python (python3-gi is not in the venv)::
 
-    /usr/bin/python3 tests/video/rtsp_server.py PORT MOUNT [MOUNT ...]
+    /usr/bin/python3 video/fake_cameras.py PORT MOUNT[=LABEL] [MOUNT[=LABEL] ...]
 
-Every mount (``/cam1``, ``cam2`` ...) serves a shared 640x360 25 fps ``videotestsrc``
-encoded by x264 (zero latency, a key frame every second), over RTP/TCP and RTP/UDP, on
-127.0.0.1. The script prints ``READY`` on stdout once the port is bound and runs until
-it is terminated (SIGTERM or SIGINT). With ``--auth USER:PASSWORD`` every mount asks for
-HTTP Basic credentials, so a wrong password gets RTSP's ``401 Unauthorized``.
+Every mount (``/cam1``, ``drone1=DRONE 1`` ...) serves a shared 640x360 25 fps moving
+test picture with its label and the sender's clock burnt in, encoded by x264 (zero
+latency, a key frame every second), over RTP/TCP and RTP/UDP, on 127.0.0.1. The script
+prints ``READY`` on stdout once the port is bound and runs until it is terminated
+(SIGTERM or SIGINT). With ``--auth USER:PASSWORD`` every mount asks for HTTP Basic
+credentials, so a wrong password gets RTSP's ``401 Unauthorized``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,20 @@ gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
-PIPELINE = (
-    "( videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=25/1"
-    " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
-    " ! rtph264pay name=pay0 pt=96 )"
-)
+PATTERNS = ("smpte", "ball", "pinwheel", "spokes", "gradient", "snow")
+
+
+def pipeline(label: str, pattern: str) -> str:
+    """The launch line of one camera; ``label`` is burnt in top left, the clock top right."""
+    text = label.replace("\\", "").replace('"', "")[:40]
+    overlay = (f' ! textoverlay text="{text}" valignment=top halignment=left font-desc="Sans Bold 20"'
+               ' ! clockoverlay valignment=top halignment=right time-format="%H:%M:%S" font-desc="Sans 16"'
+               if text else "")
+    return (
+        f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1"
+        f"{overlay} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
+        " ! rtph264pay name=pay0 pt=96 )"
+    )
 
 
 def _require_login(server: GstRtspServer.RTSPServer, credentials: str) -> GstRtspServer.RTSPPermissions:
@@ -60,9 +71,10 @@ def main(argv: list[str]) -> int:
     server.set_service(str(args.port))
     permissions = _require_login(server, args.auth) if args.auth else None
     mounts = server.get_mount_points()
-    for mount in args.mounts:
+    for number, spec in enumerate(args.mounts):
+        mount, _, label = spec.partition("=")
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(PIPELINE)
+        factory.set_launch(pipeline(label, PATTERNS[number % len(PATTERNS)] if label else "smpte"))
         factory.set_shared(True)
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         if permissions is not None:

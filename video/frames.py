@@ -10,8 +10,10 @@ is what ``QImage(data, width, height, stride, Format_RGB888)`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import av
+if TYPE_CHECKING:  # PyAV loads FFmpeg (~50 ms); only the ingest needs it at run time
+    import av
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import select
 import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
-SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
-READY_TIMEOUT_S = 15.0
+from video.fake_camera_server import FakeCameraServer as RtspTestServer  # noqa: F401 (the tests' name)
 
 
 @dataclass(frozen=True)
@@ -35,72 +31,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-class RtspTestServer:
-    """The GStreamer RTSP server script as a child process on a fixed port."""
-
-    def __init__(self, port: int, mounts: tuple[str, ...] = ("cam1",), auth: str | None = None) -> None:
-        self.port = port
-        self.mounts = mounts
-        self.auth = auth  # "user:password" the server demands, or None for open access
-        self._process: subprocess.Popen[str] | None = None
-
-    def url(self, mount: str = "cam1", userinfo: str = "") -> str:
-        """``rtsp://[userinfo@]127.0.0.1:port/mount``."""
-        prefix = f"{userinfo}@" if userinfo else ""
-        return f"rtsp://{prefix}127.0.0.1:{self.port}/{mount}"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    def start(self) -> None:
-        """Start the server and return once it prints READY; fails loudly otherwise."""
-        if self.running:
-            raise RuntimeError("the RTSP test server is already running")
-        process = subprocess.Popen(
-            [SYSTEM_PYTHON, str(SERVER_SCRIPT), str(self.port), *self.mounts, *(["--auth", self.auth] if self.auth else [])],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self._process = process
-        assert process.stdout is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([process.stdout], [], [], 0.1)
-            if ready:
-                line = process.stdout.readline()
-                if line.strip() == "READY":
-                    return
-                if not line:  # the process ended before it was ready
-                    break
-            elif process.poll() is not None:
-                break
-        errors = self.stop()
-        raise RuntimeError(f"RTSP test server on port {self.port} did not get ready: {errors.strip()[-500:]}")
-
-    def stop(self) -> str:
-        """Terminate the server (kill it if it lingers) and return what it wrote to stderr."""
-        process, self._process = self._process, None
-        if process is None:
-            return ""
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=3)
-        _, errors = process.communicate()
-        return errors or ""
-
-    def kill(self) -> None:
-        """End the server abruptly, like a camera losing power."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        self.stop()
 
 
 class FreezableProxy:

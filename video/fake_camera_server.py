@@ -1,0 +1,97 @@
+"""Fake cameras as a child process: starts ``fake_cameras.py`` with the system Python and stops it by PID."""
+
+from __future__ import annotations
+
+import functools
+import select
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
+SERVER_SCRIPT = Path(__file__).with_name("fake_cameras.py")
+READY_TIMEOUT_S = 15.0
+
+
+@functools.cache
+def gstreamer_available() -> bool:
+    """True when the system Python can load GStreamer's RTSP server."""
+    probe = ("import gi; gi.require_version('GstRtspServer', '1.0'); "
+             "from gi.repository import GstRtspServer")
+    try:
+        return subprocess.run([SYSTEM_PYTHON, "-c", probe], capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+class FakeCameraServer:
+    """``fake_cameras.py`` as a child process on a fixed loopback port, stopped by its PID."""
+
+    def __init__(self, port: int, mounts: tuple[str, ...] = ("cam1",), auth: str | None = None) -> None:
+        self.port = port
+        self.mounts = mounts
+        self.auth = auth  # "user:password" the server demands, or None for open access
+        self._process: subprocess.Popen[str] | None = None
+
+    def url(self, mount: str = "cam1", userinfo: str = "") -> str:
+        """``rtsp://[userinfo@]127.0.0.1:port/mount``."""
+        prefix = f"{userinfo}@" if userinfo else ""
+        return f"rtsp://{prefix}127.0.0.1:{self.port}/{mount}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start serving and return once the script prints READY; raise ``RuntimeError`` saying why not."""
+        if not gstreamer_available():
+            raise RuntimeError("the fake cameras need GStreamer's RTSP server for the system Python: "
+                               "run installer/setup.sh (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi)")
+        if self.running:
+            raise RuntimeError("the fake cameras are already running")
+        # GStreamer's warnings go to a file: a pipe nobody reads would stall a long demo.
+        self._errors = tempfile.TemporaryFile()
+        process = subprocess.Popen(
+            [SYSTEM_PYTHON, str(SERVER_SCRIPT), str(self.port), *self.mounts, *(["--auth", self.auth] if self.auth else [])],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._errors, text=True,
+        )
+        self._process = process
+        assert process.stdout is not None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 0.1)
+            if ready:
+                line = process.stdout.readline()
+                if line.strip() == "READY":
+                    return
+                if not line:  # the process ended before it was ready
+                    break
+            elif process.poll() is not None:
+                break
+        errors = self.stop()
+        raise RuntimeError(f"the fake cameras on port {self.port} did not start: {errors.strip()[-500:]}")
+
+    def stop(self) -> str:
+        """Terminate the server (kill it if it lingers) and return what it wrote to stderr."""
+        process, self._process = self._process, None
+        if process is None:
+            return ""
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=3)
+        process.stdout.close()
+        self._errors.seek(0)
+        errors = self._errors.read().decode(errors="replace")
+        self._errors.close()
+        return errors
+
+    def kill(self) -> None:
+        """End the server abruptly, like a camera losing power."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+        self.stop()
