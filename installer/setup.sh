@@ -66,11 +66,15 @@ RUNTIME_PACKAGES=(
     libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
     libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0
     libegl1 libgl1 libfontconfig1 libdbus-1-3
-)
-DEV_PACKAGES=(
+    # The demo's fake cameras: GStreamer's RTSP server, run by the system Python.
     gir1.2-gst-rtsp-server-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-tools
+    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
+)
+DEV_PACKAGES=(
+    gstreamer1.0-tools
+    poppler-utils  # pdftotext reads the after-action report's PDF back in the tests
+    binutils  # objdump, which PyInstaller needs to build the desktop bundle
 )
 
 # python_ok PYTHON: true if PYTHON runs and is >= 3.11.
