@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 import socket
 import uuid
+from pathlib import Path
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console.bus_client import BusClient
@@ -20,6 +22,7 @@ from radios.config import Config
 from radios.schema import Topics
 
 SIGNAL_POLL_MS = 200
+ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "mcv.svg"
 
 
 @dataclass
@@ -31,6 +34,7 @@ class Console:
     window: MainWindow
 
     def stop(self) -> None:
+        self.window.video_wall.stop()
         self.bus.stop()
 
 
@@ -40,6 +44,8 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("mcv")
     app.setApplicationName("console")
     app.setApplicationDisplayName("mcv")
+    app.setDesktopFileName("mcv")  # matches installer/mcv.desktop, so the window gets its icon and name
+    app.setWindowIcon(QIcon(str(ICON)))
     return app
 
 

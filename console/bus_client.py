@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from radios.bus_settings import BusSettings
 from radios.input_guard import BadInputLog
 from radios.schema import (
-    BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
+    Alarm, AlarmAck, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
     Topics, UnitState, decode,
 )
 
@@ -34,6 +34,7 @@ class BusClient(QObject):
     backhaul_changed = Signal(object)  # BackhaulState
     gateway_changed = Signal(object)  # GatewayStatus
     history_received = Signal(object)  # HistoryReply, or None when the gateway did not answer
+    alarm_changed = Signal(object)  # Alarm: raised, or acknowledged by some seat
 
     # Internal hops from the bus thread to the GUI thread.
     _unit_arrived = Signal(object)
@@ -72,6 +73,20 @@ class BusClient(QObject):
         """Send a log entry; the broker holds it for the gateway, which stores it."""
         self._connection().publish(self.topics.events, event.encode(), qos=1)
 
+    def acknowledge_alarm(self, alarm_id: str, seat: str) -> None:
+        """Tell the gateway a person has seen the alarm; every seat then gets ``alarm_changed``."""
+        ack = AlarmAck.create(self.source, alarm=alarm_id, seat=seat)
+        self._connection().request(self.topics.command("alarm_ack"), ack.encode(), self._on_ack_reply,
+                                   HISTORY_TIMEOUT_S)
+
+    def _on_ack_reply(self, raw: bytes | None) -> None:
+        """Bus thread: the alarm as the gateway now holds it (the retained copy follows too)."""
+        if raw:
+            try:
+                self.alarm_changed.emit(decode(raw, Alarm))
+            except PayloadError as exc:
+                self.bad_input.reject("alarm ack reply", str(exc))
+
     def request_history(self, request: HistoryRequest) -> None:
         """Ask the gateway's store; the answer arrives as ``history_received``."""
         self._connection().request(self.topics.command("history"), request.encode(), self._on_history_reply, HISTORY_TIMEOUT_S)
@@ -102,6 +117,7 @@ class BusClient(QObject):
             "link": (LinkState, self.link_changed),
             "backhaul": (BackhaulState, self.backhaul_changed),
             "gateway": (GatewayStatus, self.gateway_changed),
+            "alarm": (Alarm, self.alarm_changed),
         }.get(kind)
         if route is None or not payload:  # an empty retained message clears a topic
             return

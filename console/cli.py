@@ -1,4 +1,4 @@
-"""The ``mcv`` command: demo, gateway, console, doctor.
+"""The ``mcv`` command: demo, gateway, console, doctor, report, export.
 
 Qt is imported only by the commands that open a window, so ``mcv gateway`` runs on a
 headless vehicle PC. A bad config ends the command with exit code 2 and one message.
@@ -44,7 +44,21 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--seat", choices=("commander", "comms", "drone"))
     console.add_argument("--lang", choices=("en", "zh_CN"))
     with_config(commands.add_parser("doctor", help="check this machine and the config"))
+    _add_report_commands(commands, with_config)
     return parser
+
+
+def _add_report_commands(commands, with_config) -> None:
+    """``mcv report`` and ``mcv export``: read the store beside the gateway (times: ISO 8601 or now-2h)."""
+    report = with_config(commands.add_parser("report", help="write the after-action report (HTML or PDF)"))
+    export = with_config(commands.add_parser("export", help="export events, tracks or units for other tools"))
+    export.add_argument("what", choices=("events", "tracks", "units"))
+    export.add_argument("--format", choices=("csv", "gpx", "kml", "geojson"), help="default: from --out's suffix")
+    for sub in (report, export):
+        sub.add_argument("--from", dest="start", required=True, metavar="T", help="e.g. 2024-05-01T14:00 or now-2h")
+        sub.add_argument("--to", dest="end", default="now", metavar="T", help="default: now")
+        sub.add_argument("--out", type=Path, required=True, metavar="FILE")
+    report.add_argument("--lang", choices=("en", "zh_CN"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "gateway":
         return _gateway(config)
+    if args.command == "report":
+        from console.report import run_report
+
+        return run_report(config, args.start, args.end, args.out, args.lang)
+    if args.command == "export":
+        from radios.exports import run_export
+
+        return run_export(config, args.what, args.start, args.end, args.format, args.out)
     if args.command == "console":
         if config.broker.url is None:
             print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "

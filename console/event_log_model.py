@@ -27,6 +27,7 @@ def category_label(name: str) -> str:
         "safety": QCoreApplication.translate("EventLogPanel", "Safety"),
         "system": QCoreApplication.translate("EventLogPanel", "System"),
         "link": QCoreApplication.translate("EventLogPanel", "Link"),
+        "alarm": QCoreApplication.translate("EventLogPanel", "Alarm"),
     }.get(name, name)
 
 

@@ -6,13 +6,16 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
+from console.alarm_bar import AlarmBar
+from console.backhaul_banner import install_backhaul_banner
 from console.event_log_panel import EventLogPanel
 from console.links_panel import LinksPanel
-from console.notice_panels import MessagesPanel, VideoPanel
+from console.map_panel import MapPanel
+from console.notice_panels import MessagesPanel
 from console.seats import AREAS, DOCK_NAMES, SEAT_NAMES, SEATS
 from console.status_bar import StatusBar
 from console.theme import apply_theme, theme_named
-from console.units_panel import UnitsPanel
+from console.video_wall import VideoWallPanel
 from radios.config import Config
 
 LAYOUT_VERSION = 1
@@ -32,10 +35,11 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.event_log = EventLogPanel(bus, seat, self)
         self.links = LinksPanel(bus, self)
-        self.units = UnitsPanel(bus, config.map.sources, config.console.stale_after_s, self)
+        self.units = MapPanel(bus, config.map.sources, config.console.stale_after_s, self)
+        self.video_wall = VideoWallPanel(config.streams, self)
         panels = {
             "map": (self.tr("Map"), self.units),
-            "video": (self.tr("Video"), VideoPanel(config.streams, self)),
+            "video": (self.tr("Video"), self.video_wall),
             "links": (self.tr("Links"), self.links),
             "events": (self.tr("Event log"), self.event_log),
             "messages": (self.tr("Messages"), MessagesPanel(self)),
@@ -50,7 +54,9 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetClosable)
             self.docks[name] = dock
         self.setStatusBar(StatusBar(bus, self))
+        self.alarm_bar = AlarmBar(bus, lambda: self.seat, self)
         self._build_actions()
+        self.backhaul_banner = install_backhaul_banner(self, bus)  # a row below the alarms
         self.resize(1440, 900)
         self.apply_seat(seat)
 
@@ -66,6 +72,7 @@ class MainWindow(QMainWindow):
         saved = self.settings.value(f"seats/{name}/state")
         if isinstance(saved, QByteArray) and not saved.isEmpty():
             self.restoreState(saved, LAYOUT_VERSION)
+            self.alarm_toolbar.setVisible(bool(self.alarm_bar.open_alarms))  # a saved layout never hides an alarm
         self.settings.setValue("seat", name)
         self.seat_actions[name].setChecked(True)
         self.setWindowTitle(self.tr("mcv — {vehicle} — {seat} seat").format(
@@ -101,6 +108,9 @@ class MainWindow(QMainWindow):
                          [int(width * seat.left_share), int(width * (1 - seat.left_share))], Qt.Horizontal)
         self.resizeDocks([self.docks[seat.left[0]], self.docks[seat.bottom[0]]],
                          [int(self.height() * 0.7), int(self.height() * 0.3)], Qt.Vertical)
+        if len(seat.right) > 1:  # the first dock on the right is the one the seat came for
+            self.resizeDocks([self.docks[name] for name in seat.right[:2]],
+                             [int(self.height() * 0.45), int(self.height() * 0.25)], Qt.Vertical)
 
     # -- actions ---------------------------------------------------------------------
 
@@ -117,6 +127,14 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             toolbar.addAction(action)
             self.seat_actions[name] = action
+        self.addToolBarBreak()  # the alarm gets a row of its own, the full width of the window
+        self.alarm_toolbar = alarms = self.addToolBar(self.tr("Alarms"))
+        alarms.setObjectName("alarmToolbar")
+        alarms.setMovable(False)
+        alarms.addWidget(self.alarm_bar)
+        alarms.toggleViewAction().setVisible(False)  # nobody may hide the alarms; they hide when settled
+        alarms.setVisible(False)
+        self.alarm_bar.open_count_changed.connect(lambda count: alarms.setVisible(count > 0))
         view_menu = self.menuBar().addMenu(self.tr("&View"))
         for action in self.seat_actions.values():
             view_menu.addAction(action)
@@ -161,4 +179,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.settings.setValue(f"seats/{self.seat}/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("geometry", self.saveGeometry())
+        self.units.stop()
         super().closeEvent(event)

@@ -58,4 +58,9 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         f"QLabel[state='connecting'] {{ color: {theme.warning}; }}"
         f"QLabel[state='unknown'] {{ color: {theme.muted}; }}"
         f"QDockWidget::title {{ background: {theme.alternate}; padding: 4px; }}"
+        f"QFrame#alarmBar {{ background: {theme.alarm}; }}"
+        f"QFrame#alarmBar[flash='true'] {{ background: #7a0d10; }}"
+        "QFrame#alarmBar QLabel { color: #ffffff; font-size: 14pt; font-weight: bold; }"
+        f"QFrame#backhaulBanner {{ background: {theme.warning}; }}"
+        "QFrame#backhaulBanner QLabel { color: #000000; font-weight: bold; }"
     )

@@ -21,9 +21,9 @@ class BrokerError(RuntimeError):
     """The local broker could not be started; the message says why and what to do."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def free_port(host: str = "127.0.0.1", kind: int = socket.SOCK_STREAM) -> int:
+    """A TCP (or, with ``socket.SOCK_DGRAM``, UDP) port on ``host`` that nothing uses right now."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
 

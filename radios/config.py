@@ -99,6 +99,12 @@ def _at_least(minimum: int) -> Check:
     return check
 
 
+def _mavlink_system_id(value: int) -> tuple[str, str] | None:
+    if 1 <= value <= 255:
+        return None
+    return f"{value} is not a MAVLink system id", "use the drone's system id, 1 to 255 (SYSID_THISMAV)"
+
+
 def _url_with_scheme(schemes: tuple[str, ...]) -> Check:
     def check(value: str) -> tuple[str, str] | None:
         scheme = value.partition(":")[0].lower() if ":" in value else ""
@@ -165,9 +171,22 @@ class BrokerConfig(_ServerConfig):
     """The local broker on the vehicle; no url means the demo starts one."""
 
 
+def _percent(value: int) -> tuple[str, str] | None:
+    if 1 <= value <= 100:
+        return None
+    return f"{value} is not a share of the link", "use a percentage from 1 to 100"
+
+
 @dataclass(frozen=True)
 class UplinkConfig(_ServerConfig):
     """The district HQ broker reached over the backhaul; no url means no uplink."""
+
+    # What the backhaul carries, in kbit/s; 0 means unknown, and the outbox drains unthrottled.
+    link_kbps: int = field(default=0, metadata=_rule(check=_at_least(0)))
+    # Share of link_kbps the outbox may use while it drains, so live traffic still flows.
+    drain_share_percent: int = field(default=50, metadata=_rule(check=_percent))
+    # Positions kept per unit when a long outage has queued too many.
+    positions_kept_per_unit: int = field(default=10, metadata=_rule(check=_at_least(1)))
 
 
 def _repr_with_masked_urls(self: object) -> str:
@@ -206,6 +225,8 @@ class StreamConfig:
     sub_url: str | None = field(default=None, metadata=_rule(check=_url_with_scheme(STREAM_SCHEMES)))
     transport: str = field(default="tcp", metadata=_rule(choices=STREAM_TRANSPORTS))
     latency_ms: int = field(default=200, metadata=_rule(check=_at_least(0)))
+    # The MAVLink system id of the drone carrying this camera: its video when it announces none.
+    sysid: int | None = field(default=None, metadata=_rule(check=_mavlink_system_id))
 
     __repr__ = _repr_with_masked_urls
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 
 from radios.bus import MqttBus
-from radios.schema import Event, Topics, UnitState
+from radios.schema import Alarm, Event, Topics, UnitState
 
 # Gongshu District, Hangzhou: the streets the demo is set in.
 DEMO_CENTRE = (30.3195, 120.1630)
 METRES_PER_DEGREE_LAT = 111_320.0
+SOS_AFTER_S = 30.0  # into the demo, Rescue 2 raises an SOS
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,14 @@ class SimulatedResponders:
     """Publishes each responder's state every ``period_s`` on its own thread ("field-sim")."""
 
     def __init__(self, bus: MqttBus, topics: Topics, period_s: float = 1.0,
-                 centre: tuple[float, float] = DEMO_CENTRE) -> None:
+                 centre: tuple[float, float] = DEMO_CENTRE, sos_after_s: float = SOS_AFTER_S,
+                 bodycams: dict[str, str] | None = None) -> None:
         self.bus = bus
         self.topics = topics
         self.period_s = period_s
         self.centre = centre
+        self.sos_after_s = sos_after_s
+        self.bodycams = bodycams or {}  # responder uid -> the id of the stream its body camera sends
         self.sent = 0
         self._acknowledged = 0
         self._in_flight: list[mqtt.MQTTMessageInfo] = []
@@ -92,16 +96,29 @@ class SimulatedResponders:
         self._in_flight = [info for info in self._in_flight if not info.is_published()]
 
     def _run(self) -> None:
+        sos_raised = False
         while not self._stop.is_set():
+            t = time.monotonic() - self._started
             if self.bus.is_connected:
-                self.publish_all(time.monotonic() - self._started)
+                self.publish_all(t)
+                if not sos_raised and t >= self.sos_after_s:
+                    self.raise_sos(t)
+                    sos_raised = True
             self._stop.wait(self.period_s)
+
+    def raise_sos(self, t: float) -> None:
+        """Rescue 2 presses the SOS button on its body camera: an alarm on the bus, as a device sends it."""
+        uid, callsign, loop = RESPONDERS[1]
+        lat, lon, _, _ = loop.position(self.centre, t)
+        alarm = Alarm.create(f"bodycam-{uid}", alarm_kind="sos", unit=uid, lat=lat, lon=lon,
+                             text=f"{callsign}: SOS pressed — trapped by rising water")
+        self.bus.publish(self.topics.sos, alarm.encode())
 
     def publish_all(self, t: float) -> None:
         for uid, callsign, loop in RESPONDERS:
             lat, lon, heading, speed = loop.position(self.centre, t)
             state = UnitState.create("field-sim", uid=uid, unit_kind="responder", callsign=callsign,
-                                     lat=lat, lon=lon, heading=heading, speed=speed)
+                                     lat=lat, lon=lon, heading=heading, speed=speed, stream=self.bodycams.get(uid))
             self._in_flight.append(self.bus.publish(self.topics.unit(uid), state.encode(), retain=True))
             self.sent += 1
         self._settle()

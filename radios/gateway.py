@@ -2,30 +2,45 @@
 
 It records every event and unit state published on the vehicle's bus, answers the
 consoles' history requests from the store, and keeps its own status retained on the
-bus (the broker's will says ``offline`` when the gateway dies). If a console crashes,
-nothing is lost and nothing stops.
+bus (the broker's will says ``offline`` when the gateway dies). It also owns the field
+links from the config: serial radios and the vehicle's GPS speaking NMEA become unit
+states in the store and on the bus, MAVLink drones become drone units with telemetry
+(``DroneFleet``), and every link's state is retained on ``link/{id}``
+with each change written to the incident log. If a console crashes, nothing is lost
+and nothing stops. With an ``[uplink] url``, every live event and unit state on the bus
+also goes into the outbox, and an ``UplinkWorker`` sends it to HQ (docs/backhaul.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from importlib import metadata
 
+from radios.alarm_desk import AlarmDesk
 from radios.bus import BusSettings, MqttBus
-from radios.config import Config
+from radios.config import Config, LinkConfig
+from radios.drone_fleet import DroneFleet
 from radios.input_guard import BadInputLog
+from radios.link import LinkStatus
+from radios.mavlink_link import MavlinkLink
+from radios.nmea import PROFILES as NMEA_PROFILES
+from radios.nmea import NmeaError, NmeaProfile
 from radios.schema import (
-    BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
+    Alarm, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
     Topics, UnitState, decode, utc_now,
 )
+from radios.serial_link import SerialLink
 from radios.store import Store
+from radios.uplink import UplinkSettings, UplinkWorker
 
 log = logging.getLogger(__name__)
 
 SRC = "gateway"
-HEARTBEAT_S = 2.0
+HEARTBEAT_S = 1.0  # link states are retained every second
 BUS_LINK_ID = "local-bus"
+DEFAULT_SERIAL_PROFILE = "nmea"
 
 
 def version() -> str:
@@ -56,18 +71,64 @@ class Gateway:
             on_state=self._on_bus_state,
         )
         self._bus_state = "connecting"
+        self.alarm_desk = AlarmDesk(self.bus, store, self.topics, self.record, self.bad_input)
+        self._profiles: dict[str, NmeaProfile] = {}
+        self._idle_links: dict[str, LinkStatus] = {}
+        self.links: dict[str, SerialLink | MavlinkLink] = {}
+        self.drones = DroneFleet(self.topics, store, self.bus.publish, self._record_or_raise, config.streams, src=SRC)
+        for link in config.links:
+            self._add_link(link)
+        self.uplink = (UplinkWorker(UplinkSettings.from_config(config), store, self.topics,
+                                    on_state=self._on_uplink_state, on_event=self.record)
+                       if config.uplink.url else None)
+
+    def _add_link(self, link: LinkConfig) -> None:
+        """A SerialLink for each enabled serial link with a profile this gateway speaks; a MavlinkLink for drones."""
+        if link.type == "mavlink" and link.enabled:  # drones, told apart by system id
+            self.links[link.id] = MavlinkLink(link, on_message=self.drones.on_message, on_status=self._on_link_status,
+                                              on_tick=self.drones.on_tick, bad_input=self.bad_input)
+            return
+        if link.type != "serial":
+            return  # MQTT field devices, CoT and the modem come with their own links
+        profile = link.profile or DEFAULT_SERIAL_PROFILE
+        if not link.enabled or profile not in NMEA_PROFILES:
+            detail = "disabled in the config" if not link.enabled else (
+                f"profile {profile!r} is not supported; use one of {', '.join(NMEA_PROFILES)}")
+            if link.enabled:
+                log.warning("link %s: %s", link.id, detail)
+            self._idle_links[link.id] = LinkStatus(link=link.id, link_type=link.type, state="disabled", detail=detail)
+            return
+        if profile == "gps":
+            uid, callsign = link.unit or self.config.vehicle.id, self.config.vehicle.name
+        else:
+            uid = callsign = link.unit or link.id
+        self._profiles[link.id] = NmeaProfile(uid, NMEA_PROFILES[profile], callsign, src=f"{SRC}/{link.id}")
+        self.links[link.id] = SerialLink(link, on_line=self._on_link_line, on_status=self._on_link_status,
+                                         bad_input=self.bad_input)
 
     def start(self) -> None:
-        """Subscribe to what the gateway records and start the bus thread."""
+        """Subscribe to what the gateway records, start the bus thread, then open the links."""
         self.bus.subscribe(self.topics.events, qos=1)
         self.bus.subscribe(self.topics.all_units, qos=1)
         self.bus.serve(self.topics.command("history"), self._answer_history)
+        self.alarm_desk.start()
         self.bus.start()
         self.record(Event.create(SRC, category="system", text=f"Gateway {version()} started"))
+        if self.uplink is not None:
+            self.uplink.start()
+        for link in self.links.values():
+            link.start()
 
     def stop(self) -> None:
-        """Say ``offline`` on the bus, stop the bus; the store is the caller's to close."""
+        """Close the links, say ``offline`` on the bus, stop the bus; the store is the caller's to close."""
+        if self.uplink is not None:
+            self.uplink.stop()
+        for link in self.links.values():
+            link.stop()
         if self.bus.is_connected:
+            for link in self.links.values():
+                stopped = dataclasses.replace(link.status(), state="down", detail="gateway stopped")
+                self.bus.publish(self.topics.link(link.id), stopped.to_link_state(SRC).encode(), retain=True)
             offline = GatewayStatus.create(SRC, state="offline", version=version(), started=self.started)
             self.bus.publish(self.topics.gateway, offline.encode(), retain=True).wait_for_publish(2.0)
         self.bus.stop()
@@ -76,6 +137,15 @@ class Gateway:
         """Store an event of the gateway's own, then show it to every seat."""
         self.store.add_event(event).result(timeout=10)
         self.bus.publish(self.topics.events, event.encode(), qos=1)
+
+    def _record_or_raise(self, event: Event) -> None:
+        """A drone's change: one of alarm severity (link lost, battery critical) becomes an alarm to acknowledge."""
+        if event.severity != "alarm":
+            self.record(event)
+            return
+        kind = "link_lost" if event.category == "link" else "battery"
+        self.alarm_desk.raise_alarm(Alarm.create(event.src, alarm_kind=kind, text=event.text, unit=event.unit,
+                                                 lat=event.lat, lon=event.lon))
 
     def publish_status(self) -> None:
         """Retain the heartbeat, the bus link's state and the backhaul's state (any thread)."""
@@ -88,9 +158,13 @@ class Gateway:
                                 detail=f"local broker {self.bus.settings.host}:{self.bus.settings.port}",
                                 errors=self.bad_input.count(), last_seen=utc_now())
         self.bus.publish(self.topics.link(BUS_LINK_ID), link.encode(), retain=True)
+        for status in [link.status() for link in self.links.values()] + list(self._idle_links.values()):
+            self.bus.publish(self.topics.link(status.link), status.to_link_state(SRC).encode(), retain=True)
         if self.config.uplink.url is None:
             backhaul = BackhaulState.create(SRC, state="not_configured")
             self.bus.publish(self.topics.backhaul, backhaul.encode(), retain=True)
+        elif self.uplink is not None:
+            self._on_uplink_state(self.uplink.backhaul_state())
 
     def run_until(self, stop: threading.Event) -> None:
         """Heartbeat on the calling thread until ``stop`` is set."""
@@ -98,6 +172,26 @@ class Gateway:
             if self.bus.is_connected:
                 self.publish_status()
             stop.wait(HEARTBEAT_S)
+
+    # -- link callbacks --------------------------------------------------------------
+
+    def _on_link_line(self, link_id: str, line: bytes) -> bool:
+        """Reader thread of the link: one NMEA line into the store and onto the bus; False if bad."""
+        try:
+            state = self._profiles[link_id].decode(line)
+        except NmeaError as exc:
+            self.bad_input.reject(f"link/{link_id}", str(exc))
+            return False
+        if state is not None:
+            self.store.add_unit_state(state)
+            self.bus.publish(self.topics.unit(state.uid), state.encode(), qos=1, retain=True)
+        return True
+
+    def _on_link_status(self, status: LinkStatus) -> None:
+        """Reader thread of the link: retain its new state and log the change."""
+        self.bus.publish(self.topics.link(status.link), status.to_link_state(SRC).encode(), retain=True)
+        self.record(Event.create(SRC, category="link", severity="warning" if status.state == "down" else "info",
+                                 text=f"Link {status.link} {status.state}: {status.detail}"))
 
     # -- bus callbacks ---------------------------------------------------------------
 
@@ -108,10 +202,14 @@ class Gateway:
             self._bus_state = state
         if state == "up":
             self.publish_status()
+            self.alarm_desk.republish_open()
 
     def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """Bus thread: store events and unit states; bad payloads are counted and dropped."""
         kind, _ = self.topics.kind_of(topic)
+        if kind == "sos":
+            self.alarm_desk.on_sos(payload)
+            return
         expected = {"event": Event, "unit": UnitState}.get(kind)
         if expected is None:
             return
@@ -124,6 +222,12 @@ class Gateway:
             self.store.add_event(item)
         else:
             self.store.add_unit_state(item)
+        if self.uplink is not None and not retained:  # every live event and position, the gateway's own too
+            self.uplink.enqueue(item)
+
+    def _on_uplink_state(self, backhaul: BackhaulState) -> None:
+        """Uplink or heartbeat thread: retain the backhaul's state for every seat."""
+        self.bus.publish(self.topics.backhaul, backhaul.encode(), retain=True)
 
     def _answer_history(self, raw: bytes) -> bytes:
         """Bus thread: one history request answered from the store."""

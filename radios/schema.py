@@ -26,6 +26,8 @@ UNIT_KINDS = ("vehicle", "responder", "drone", "tak", "radio")
 LINK_STATES = ("disabled", "connecting", "up", "degraded", "down")
 BACKHAUL_STATES = ("not_configured", "up", "down")
 GATEWAY_STATES = ("online", "offline")
+ALARM_KINDS = ("sos", "battery", "link_lost", "geofence", "other")
+ALARM_STATES = ("active", "acknowledged", "cancelled")
 
 
 class PayloadError(ValueError):
@@ -95,6 +97,10 @@ class Topics:
         _check_topic_level("unit id", uid)
         return f"{self.root}/unit/{uid}"
 
+    def drone(self, uid: str) -> str:
+        _check_topic_level("drone id", uid)
+        return f"{self.root}/drone/{uid}"
+
     def link(self, link_id: str) -> str:
         _check_topic_level("link id", link_id)
         return f"{self.root}/link/{link_id}"
@@ -109,6 +115,19 @@ class Topics:
 
     def command(self, name: str) -> str:
         return f"{self.root}/cmd/{name}"
+
+    @property
+    def sos(self) -> str:
+        """Where field devices raise alarms (not retained); the gateway answers on ``alarm/{id}``."""
+        return f"{self.root}/sos"
+
+    @property
+    def all_alarms(self) -> str:
+        return f"{self.root}/alarm/+"
+
+    def alarm(self, alarm_id: str) -> str:
+        _check_topic_level("alarm id", alarm_id)
+        return f"{self.root}/alarm/{alarm_id}"
 
     def kind_of(self, topic: str) -> tuple[str, str]:
         """Split one of this vehicle's topics into (kind, key): ``unit/u1`` -> ("unit", "u1")."""
@@ -256,6 +275,51 @@ class UnitState(Payload):
 
 
 @dataclass(frozen=True)
+class DroneTelemetry(Payload):
+    """A drone's telemetry beyond its ``UnitState`` (retained on ``drone/{uid}``).
+
+    Position, altitude above sea level, heading and speed are in the unit state; this
+    adds what the drone seat shows. None means the drone has not reported it.
+    """
+
+    KIND = "drone"
+    uid: str
+    sysid: int
+    lost: bool = False
+    armed: bool | None = None
+    mode: str | None = None
+    alt_rel: float | None = None
+    climb: float | None = None
+    roll: float | None = None
+    pitch: float | None = None
+    yaw: float | None = None
+    battery_voltage: float | None = None
+    battery_percent: float | None = None
+    gps_fix: int | None = None
+    satellites: int | None = None
+    link_quality: float | None = None
+    packets_lost: int = 0
+    stream_uri: str | None = None
+    last_heartbeat: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_topic_level("uid", self.uid)
+        if not 1 <= self.sysid <= 255:
+            raise PayloadError("sysid must be a MAVLink system id, 1 to 255")
+        for name in ("battery_percent", "link_quality"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 100:
+                raise PayloadError(f"{name} must be in [0, 100] percent")
+        if self.yaw is not None and not 0 <= self.yaw < 360:
+            raise PayloadError("yaw must be in [0, 360) degrees")
+        if self.gps_fix is not None and not 0 <= self.gps_fix <= 8:
+            raise PayloadError("gps_fix must be a MAVLink GPS_FIX_TYPE, 0 to 8")
+        if self.last_heartbeat is not None:
+            parse_ts(self.last_heartbeat)
+
+
+@dataclass(frozen=True)
 class LinkState(Payload):
     """State and counters of one link the gateway owns (retained on ``link/{link}``)."""
 
@@ -282,10 +346,20 @@ class BackhaulState(Payload):
     state: str
     since: str | None = None
     backlog: int = 0
+    # [[priority name, count], ...] in priority order, e.g. [["alarm", 2], ["position", 310]].
+    backlog_by_priority: list = field(default_factory=list)
+    rtt_ms: float | None = None  # the last application ping's round trip to HQ
+    draining: bool = False  # back up after an outage and still sending what queued meanwhile
+    delivered: int = 0  # items HQ acknowledged since the backhaul last came up
+    detail: str = ""  # why it is down, for people (no secrets)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_choice("state", self.state, BACKHAUL_STATES)
+        for entry in self.backlog_by_priority:
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                    and isinstance(entry[1], int) and not isinstance(entry[1], bool) and entry[1] >= 0):
+                raise PayloadError("backlog_by_priority holds [priority name, count] pairs")
 
 
 @dataclass(frozen=True)
@@ -347,6 +421,44 @@ class HistoryReply(Payload):
     error: str = ""
 
 
+@dataclass(frozen=True)
+class Alarm(Payload):
+    """An alarm a person must acknowledge: an SOS, a critical battery, a lost link.
+
+    Raised on ``sos`` by any source; the gateway stores it and keeps its state
+    retained on ``alarm/{id}`` so a seat that opens later still sees it.
+    """
+
+    KIND = "alarm"
+    alarm_kind: str
+    text: str
+    unit: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    state: str = "active"
+    acknowledged_by: str | None = None
+    acknowledged_at: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("alarm_kind", self.alarm_kind, ALARM_KINDS)
+        _check_choice("state", self.state, ALARM_STATES)
+        if not self.text.strip():
+            raise PayloadError("an alarm needs text")
+        _check_position(self.lat, self.lon, optional=True)
+        if self.acknowledged_at is not None:
+            parse_ts(self.acknowledged_at)
+
+
+@dataclass(frozen=True)
+class AlarmAck(Payload):
+    """A seat's acknowledgement of an alarm, sent to ``cmd/alarm_ack``; answered with the new ``Alarm``."""
+
+    KIND = "alarm_ack"
+    alarm: str
+    seat: str
+
+
 def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> None:
     if optional and lat is None and lon is None:
         return
@@ -358,7 +470,8 @@ def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> 
 
 PAYLOAD_KINDS: dict[str, type[Payload]] = {
     cls.KIND: cls
-    for cls in (Event, UnitState, LinkState, BackhaulState, GatewayStatus, HistoryRequest, HistoryReply)
+    for cls in (Event, UnitState, DroneTelemetry, LinkState, BackhaulState, GatewayStatus, HistoryRequest,
+                HistoryReply, Alarm, AlarmAck)
 }
 
 

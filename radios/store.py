@@ -32,13 +32,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from radios.schema import Event, UnitState, format_ts, parse_ts, utc_now
+from radios.schema import Alarm, Event, UnitState, format_ts, parse_ts, utc_now
 from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
 MAX_BATCH_OPS = 2000  # ops per transaction; bounds the latency of the first op in a batch
 EVENTS_PER_STATEMENT = 500  # rows per multi-row INSERT (SQLite allows 32766 parameters)
-TABLES = ("units", "positions", "events", "messages", "outbox")
+TABLES = ("units", "positions", "events", "messages", "outbox", "alarms")
 _EARLIEST, _LATEST = "", "9999-12-31T23:59:59.999Z"  # open ends of a time range, as text
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,16 @@ def _add_event_search_and_corrections(db: Database) -> None:
                " INSERT INTO events_fts (rowid, text, category) VALUES (new.rowid, new.text, new.category); END")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_create_initial_tables, _add_event_search_and_corrections]
+def _add_alarms(db: Database) -> None:
+    # ``alarm`` is the latest payload as JSON; state is a column so open alarms are found fast.
+    db.create_table("alarms", {"id": str, "ts": str, "state": str, "alarm": str},
+                    pk="id", not_null={"ts", "state", "alarm"})
+    db["alarms"].create_index(["state", "ts"])
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _create_initial_tables, _add_event_search_and_corrections, _add_alarms,
+]
 
 
 # --- the SQL of the hot path, run on the writer thread ------------------------------
@@ -112,6 +121,12 @@ _INSERT_MESSAGE = ("INSERT OR IGNORE INTO messages (id, ts, src, to_unit, text, 
                    " VALUES (?, ?, ?, ?, ?, ?)")
 _INSERT_OUTBOX = "INSERT OR IGNORE INTO outbox (id, priority, topic, payload, created) VALUES (?, ?, ?, ?, ?)"
 _DELETE_OUTBOX = "DELETE FROM outbox WHERE id = ?"
+_MARK_OUTBOX_SENT = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?"
+# All but the newest ``keep`` rows of each topic at one priority (a unit's positions share a topic).
+_COMPACT_OUTBOX = (
+    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER"
+    " (PARTITION BY topic ORDER BY seq DESC) AS newer FROM outbox WHERE priority = ?) WHERE newer > ?)"
+)
 
 
 def _insert_events(conn: sqlite3.Connection, rows: list[tuple]) -> list[bool]:
@@ -164,7 +179,16 @@ def _each(sql: str) -> Callable[[sqlite3.Connection, list[tuple]], list[bool]]:
 
 _insert_messages = _each(_INSERT_MESSAGE)
 _insert_outbox = _each(_INSERT_OUTBOX)
+_insert_alarms = _each("INSERT OR IGNORE INTO alarms (id, ts, state, alarm) VALUES (?, ?, ?, ?)")
+# Only an active alarm changes state: a late second acknowledgement changes nothing.
+_settle_alarms = _each("UPDATE alarms SET state = ?, alarm = ? WHERE id = ? AND state = 'active'")
 _delete_outbox = _each(_DELETE_OUTBOX)
+_compact_outbox = _each(_COMPACT_OUTBOX)
+
+
+def _mark_outbox_sent(conn: sqlite3.Connection, rows: list[tuple[str, ...]]) -> list[bool]:
+    """Count one more attempt for every id of each row (a row is one publish round's ids)."""
+    return [conn.executemany(_MARK_OUTBOX_SENT, [(id,) for id in row]).rowcount > 0 for row in rows]
 
 # An op is (batch function, row, receipt); the writer hands each run of ops that share
 # a function to it in one call.
@@ -239,6 +263,15 @@ class Store:
         """Store a message to a unit; a repeated id is ignored (False)."""
         return self._submit(_insert_messages, (id, _canonical_ts(ts), src, to_unit, text, state))
 
+    def add_alarm(self, alarm: Alarm) -> WriteReceipt:
+        """Keep a newly raised alarm; a repeated id is ignored (False)."""
+        return self._submit(_insert_alarms, (alarm.id, _canonical_ts(alarm.ts), alarm.state,
+                                             json.dumps(alarm.to_dict(), ensure_ascii=False)))
+
+    def settle_alarm(self, alarm: Alarm) -> WriteReceipt:
+        """Record an active alarm's new state (acknowledged, cancelled); False if it was not active."""
+        return self._submit(_settle_alarms, (alarm.state, json.dumps(alarm.to_dict(), ensure_ascii=False), alarm.id))
+
     def outbox_put(self, id: str, priority: int, topic: str, payload: bytes) -> WriteReceipt:
         """Queue a payload for HQ; lower ``priority`` goes first. A repeated id is ignored (False)."""
         return self._submit(_insert_outbox, (id, priority, topic, bytes(payload), utc_now()))
@@ -246,6 +279,14 @@ class Store:
     def outbox_delete(self, id: str) -> WriteReceipt:
         """Drop an outbox entry once the far side acknowledged it; False if it was not there."""
         return self._submit(_delete_outbox, (id,))
+
+    def outbox_mark_sent(self, ids: Sequence[str]) -> WriteReceipt:
+        """Count one more send attempt for each of ``ids``; False if none is there any more."""
+        return self._submit(_mark_outbox_sent, tuple(ids))
+
+    def outbox_compact(self, priority: int, keep: int) -> WriteReceipt:
+        """Drop all but the newest ``keep`` entries of each topic at ``priority``; False if none went."""
+        return self._submit(_compact_outbox, (priority, keep))
 
     def _submit(self, apply: Callable, row: tuple) -> WriteReceipt:
         receipt = WriteReceipt(self._settled)
@@ -399,21 +440,33 @@ class Store:
         rows = self._query("SELECT state FROM units ORDER BY uid")
         return [UnitState.from_dict(json.loads(row["state"])) for row in rows]
 
+    def alarms(self, state: str | None = "active") -> list[Alarm]:
+        """Alarms in ``state`` (None: all), oldest first."""
+        rows = self._query("SELECT alarm FROM alarms WHERE ? IS NULL OR state = ? ORDER BY ts", (state, state))
+        return [Alarm.from_dict(json.loads(row["alarm"])) for row in rows]
+
     def count(self, table: str) -> int:
         """Rows in one of ``TABLES``."""
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r}; the store has {', '.join(TABLES)}")
         return self._query(f"SELECT count(*) AS n FROM {table}")[0]["n"]
 
-    def outbox_peek(self, limit: int = 100) -> list[tuple]:
-        """The next outbox entries to send, by priority then age.
+    def outbox_peek(self, limit: int = 100, after: tuple[int, int] | None = None) -> list[tuple]:
+        """The next outbox entries to send, by priority then age; with ``after=(priority, seq)``,
+        only those that come after that entry.
 
         Each is ``(seq, id, priority, topic, payload, created, attempts)``.
         """
+        where, params = ("WHERE (priority, seq) > (?, ?) ", (*after, limit)) if after else ("", (limit,))
         rows = self._query(
-            "SELECT seq, id, priority, topic, payload, created, attempts FROM outbox"
-            " ORDER BY priority, seq LIMIT ?", (limit,))
+            "SELECT seq, id, priority, topic, payload, created, attempts FROM outbox "
+            f"{where}ORDER BY priority, seq LIMIT ?", params)
         return [tuple(row.values()) for row in rows]
+
+    def outbox_counts(self) -> dict[int, int]:
+        """How many entries wait at each priority (priorities with none are left out)."""
+        rows = self._query("SELECT priority, count(*) AS n FROM outbox GROUP BY priority ORDER BY priority")
+        return {row["priority"]: row["n"] for row in rows}
 
     def _query(self, sql: str, params: Sequence = ()) -> list[dict]:
         if self._closed:

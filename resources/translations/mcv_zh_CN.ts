@@ -2,49 +2,494 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
-    <name>EventLogModel</name>
+    <name>AfterActionReport</name>
     <message>
-        <location filename="../../console/event_log_panel.py" line="69"/>
-        <source>Local time</source>
-        <translation>本地时间</translation>
+        <location filename="../../console/report.py" line="69"/>
+        <source>After-action report: {vehicle}</source>
+        <translation>事后评估报告：{vehicle}</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="69"/>
-        <source>UTC</source>
-        <translation>UTC</translation>
+        <location filename="../../console/report.py" line="82"/>
+        <location filename="../../console/report.py" line="246"/>
+        <source>Vehicle</source>
+        <translation>车辆</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="69"/>
+        <location filename="../../console/report.py" line="83"/>
+        <location filename="../../console/report.py" line="199"/>
+        <source>From</source>
+        <translation>自</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="84"/>
+        <location filename="../../console/report.py" line="199"/>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="85"/>
+        <source>Log entries</source>
+        <translation>日志条目</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="85"/>
+        <source>{total} (warnings: {warnings}, alarms: {alarms})</source>
+        <translation>{total}（警告：{warnings}，警报：{alarms}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="87"/>
+        <source>Alarms raised</source>
+        <translation>触发警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="87"/>
+        <source>{raised} (acknowledged: {acknowledged})</source>
+        <translation>{raised}（已确认：{acknowledged}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="89"/>
+        <source>Units seen</source>
+        <translation>涉及单位</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="90"/>
+        <location filename="../../console/report.py" line="158"/>
+        <source>Track points</source>
+        <translation>轨迹点</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="91"/>
+        <location filename="../../console/report.py" line="167"/>
+        <source>Link outages</source>
+        <translation>链路中断</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="92"/>
+        <location filename="../../console/report.py" line="196"/>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="93"/>
+        <source>Report made</source>
+        <translation>报告生成时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="95"/>
+        <source>Times are local ({zone}) and UTC.</source>
+        <translation>时间以本地时间（{zone}）和 UTC 表示。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="96"/>
+        <source>Summary</source>
+        <translation>概要</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="102"/>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="104"/>
+        <source>No log entries in this window.</source>
+        <translation>此时段内无日志条目。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="107"/>
+        <location filename="../../console/report.py" line="171"/>
+        <location filename="../../console/report.py" line="189"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="107"/>
+        <location filename="../../console/report.py" line="171"/>
         <source>Severity</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="69"/>
+        <location filename="../../console/report.py" line="107"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="70"/>
-        <source>Source</source>
-        <translation>来源</translation>
+        <location filename="../../console/report.py" line="108"/>
+        <source>Seat / source</source>
+        <translation>席位/来源</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="70"/>
+        <location filename="../../console/report.py" line="108"/>
+        <location filename="../../console/report.py" line="135"/>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="108"/>
+        <location filename="../../console/report.py" line="135"/>
+        <location filename="../../console/report.py" line="171"/>
+        <location filename="../../console/report.py" line="189"/>
+        <location filename="../../console/report.py" line="199"/>
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="94"/>
+        <location filename="../../console/report.py" line="123"/>
+        <source>Corrected by the entry of {time}</source>
+        <translation>已由 {time} 的条目更正</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="127"/>
+        <source>Corrects the entry of {time}</source>
+        <translation>更正 {time} 的条目</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="128"/>
+        <source>Corrects an entry from before this window</source>
+        <translation>更正本时段之前的条目</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="132"/>
+        <source>Alarms</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="134"/>
+        <source>No alarms in this window.</source>
+        <translation>此时段内无警报。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="135"/>
+        <source>Raised</source>
+        <translation>触发时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="135"/>
+        <location filename="../../console/report.py" line="157"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="136"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="136"/>
+        <source>Acknowledged by</source>
+        <translation>确认人</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="136"/>
+        <location filename="../../console/report.py" line="238"/>
+        <source>Acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="137"/>
+        <source>Time to acknowledge</source>
+        <translation>确认用时</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="150"/>
+        <source>Units and tracks</source>
+        <translation>单位与轨迹</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="152"/>
+        <source>No positions in this window.</source>
+        <translation>此时段内无位置数据。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="156"/>
+        <source>Hollow dot: first position; filled dot: last.</source>
+        <translation>空心点：首个位置；实心点：最后位置。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="157"/>
+        <source>Callsign</source>
+        <translation>呼号</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="157"/>
+        <source>Unit id</source>
+        <translation>单位编号</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="158"/>
+        <source>Last seen</source>
+        <translation>最后上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="158"/>
+        <source>Last position</source>
+        <translation>最后位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="170"/>
+        <source>No link outages in this window.</source>
+        <translation>此时段内无链路中断。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="183"/>
+        <source>Backhaul outages</source>
+        <translation>回传链路中断次数</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="184"/>
+        <source>Waiting for HQ when the report was made</source>
+        <translation>报告生成时待发往指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="186"/>
+        <source>Backhaul</source>
+        <translation>回传链路</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="198"/>
+        <source>No messages in this window.</source>
+        <translation>此时段内无消息。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="199"/>
+        <source>Sent</source>
+        <translation>发送时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="200"/>
+        <source>Delivery</source>
+        <translation>送达状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="238"/>
+        <source>Not acknowledged</source>
+        <translation>未确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="239"/>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="242"/>
+        <source>SOS</source>
+        <translation>SOS 求救</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="242"/>
+        <source>Battery</source>
+        <translation>电量低</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="242"/>
+        <source>Link lost</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="243"/>
+        <source>Geofence</source>
+        <translation>电子围栏</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="243"/>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="246"/>
+        <source>Responder</source>
+        <translation>单兵</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="246"/>
+        <source>Drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="247"/>
+        <source>TAK device</source>
+        <translation>TAK 终端</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="247"/>
+        <source>Radio</source>
+        <translation>电台</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="250"/>
+        <source>alarms</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="250"/>
+        <source>orders</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="250"/>
+        <source>log entries</source>
+        <translation>日志条目</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="251"/>
+        <source>positions</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/report.py" line="251"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmBar</name>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="19"/>
+        <source>SOS</source>
+        <translation>SOS 求救</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="20"/>
+        <source>BATTERY</source>
+        <translation>电量低</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="21"/>
+        <source>LINK LOST</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="22"/>
+        <source>GEOFENCE</source>
+        <translation>电子围栏</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="23"/>
+        <source>ALARM</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="48"/>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="51"/>
+        <source>Acknowledge the oldest open alarm (Ctrl+Shift+A)</source>
+        <translation>确认最早的未处理警报（Ctrl+Shift+A）</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="86"/>
+        <source>{kind} · {time} · {text}</source>
+        <translation>{kind} · {time} · {text}</translation>
+    </message>
+    <message>
+        <location filename="../../console/alarm_bar.py" line="89"/>
+        <source>+{count} more</source>
+        <translation>另有 {count} 条</translation>
+    </message>
+</context>
+<context>
+    <name>BackhaulBanner</name>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="58"/>
+        <source>Backhaul</source>
+        <translation>回传链路</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="61"/>
+        <source>alarms</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="61"/>
+        <source>orders</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="61"/>
+        <source>events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="62"/>
+        <source>positions</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="62"/>
+        <source>bulk</source>
+        <translation>批量数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="73"/>
+        <source>Backhaul to HQ DOWN for {duration} — reports are queued and will be sent when it returns</source>
+        <translation>至指挥中心的回传链路已中断 {duration} — 上报信息已排队，链路恢复后自动发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="78"/>
+        <source>Backhaul to HQ restored — sending the backlog: {sent} of {total}</source>
+        <translation>至指挥中心的回传链路已恢复 — 正在发送积压数据：{sent}/{total}</translation>
+    </message>
+    <message>
+        <location filename="../../console/backhaul_banner.py" line="85"/>
+        <source>Queued: {items}</source>
+        <translation>待发：{items}</translation>
+    </message>
+</context>
+<context>
+    <name>EventLogModel</name>
+    <message>
+        <location filename="../../console/event_log_model.py" line="104"/>
+        <source>Local time</source>
+        <translation>本地时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="104"/>
+        <source>UTC</source>
+        <translation>UTC</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="104"/>
+        <source>Severity</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="104"/>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="105"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="105"/>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="143"/>
+        <source>Corrected at {time}: {text}</source>
+        <translation>已于 {time} 更正：{text}</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="147"/>
+        <source>Corrects the entry of {time}: {text}</source>
+        <translation>更正 {time} 的条目：{text}</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="36"/>
         <source>info</source>
         <translation>信息</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="94"/>
+        <location filename="../../console/event_log_model.py" line="37"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="94"/>
+        <location filename="../../console/event_log_model.py" line="38"/>
         <source>ALARM</source>
         <translation>警报</translation>
     </message>
@@ -52,50 +497,104 @@
 <context>
     <name>EventLogPanel</name>
     <message>
-        <location filename="../../console/event_log_panel.py" line="120"/>
+        <location filename="../../console/event_log_panel.py" line="61"/>
+        <source>Search the whole log (Enter) — English or 中文</source>
+        <translation>搜索全部日志（回车）— 中文或英文</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="64"/>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="68"/>
+        <source>All severities</source>
+        <translation>全部级别</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="72"/>
+        <source>Show all</source>
+        <translation>显示全部</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="92"/>
         <source>New log entry — press Enter to add</source>
         <translation>新建日志条目 — 按回车键添加</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="122"/>
+        <location filename="../../console/event_log_panel.py" line="94"/>
         <source>Add</source>
         <translation>添加</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="24"/>
+        <location filename="../../console/event_log_panel.py" line="140"/>
+        <source>Correct log entry</source>
+        <translation>更正日志条目</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="141"/>
+        <source>The entry stays in the log, struck through. Corrected text:</source>
+        <translation>原条目将以删除线形式保留在日志中。更正后的内容：</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="150"/>
+        <source>Correct this entry…</source>
+        <translation>更正此条目…</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="170"/>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="190"/>
+        <source>{count} entries match</source>
+        <translation>{count} 条匹配</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_panel.py" line="203"/>
+        <source>The gateway did not answer; try again</source>
+        <translation>网关无响应，请重试</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="23"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="25"/>
-        <location filename="../../console/event_log_panel.py" line="142"/>
+        <location filename="../../console/event_log_model.py" line="24"/>
         <source>Situation</source>
         <translation>态势</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="26"/>
+        <location filename="../../console/event_log_model.py" line="25"/>
         <source>Decision</source>
         <translation>决策</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="27"/>
+        <location filename="../../console/event_log_model.py" line="26"/>
         <source>Order</source>
         <translation>指令</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="28"/>
+        <location filename="../../console/event_log_model.py" line="27"/>
         <source>Safety</source>
         <translation>安全</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="29"/>
+        <location filename="../../console/event_log_model.py" line="28"/>
         <source>System</source>
         <translation>系统</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_panel.py" line="142"/>
-        <source>warning</source>
-        <translation>警告</translation>
+        <location filename="../../console/event_log_model.py" line="29"/>
+        <source>Link</source>
+        <translation>链路</translation>
+    </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="30"/>
+        <source>Alarm</source>
+        <translation>警报</translation>
     </message>
 </context>
 <context>
@@ -177,86 +676,109 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/main_window.py" line="37"/>
+        <location filename="../../console/main_window.py" line="41"/>
         <source>Map</source>
         <translation>地图</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="38"/>
+        <location filename="../../console/main_window.py" line="42"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="39"/>
+        <location filename="../../console/main_window.py" line="43"/>
         <source>Links</source>
         <translation>链路</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="40"/>
+        <location filename="../../console/main_window.py" line="44"/>
         <source>Event log</source>
         <translation>事件日志</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="41"/>
+        <location filename="../../console/main_window.py" line="45"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="71"/>
+        <location filename="../../console/main_window.py" line="78"/>
         <source>mcv — {vehicle} — {seat} seat</source>
         <translation>mcv — {vehicle} — {seat}席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="108"/>
+        <location filename="../../console/main_window.py" line="118"/>
         <source>Seats</source>
         <translation>席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="120"/>
+        <location filename="../../console/main_window.py" line="131"/>
+        <source>Alarms</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/main_window.py" line="138"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="124"/>
+        <location filename="../../console/main_window.py" line="142"/>
         <source>Reset seat layout</source>
         <translation>重置席位布局</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="125"/>
+        <location filename="../../console/main_window.py" line="143"/>
         <source>Switch day/night theme</source>
         <translation>切换日间/夜间主题</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="126"/>
+        <location filename="../../console/main_window.py" line="144"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="127"/>
+        <location filename="../../console/main_window.py" line="145"/>
         <source>New log entry</source>
         <translation>新建日志条目</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="129"/>
+        <location filename="../../console/main_window.py" line="147"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="130"/>
+        <location filename="../../console/main_window.py" line="148"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="131"/>
-        <location filename="../../console/main_window.py" line="151"/>
+        <location filename="../../console/main_window.py" line="149"/>
+        <location filename="../../console/main_window.py" line="169"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
 </context>
 <context>
+    <name>MapView</name>
+    <message>
+        <location filename="../../console/map_view.py" line="86"/>
+        <source>No map source configured — add [[map.sources]] (id, kind = &quot;mbtiles&quot;, path) to the config file to draw tiles. Units are shown on a plain grid.</source>
+        <translation>未配置地图源 — 请在配置文件中添加 [[map.sources]]（id、kind = &quot;mbtiles&quot;、path）以显示地图瓦片。单位显示在坐标网格上。</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_view.py" line="89"/>
+        <source>Map source &apos;{id}&apos;: the file {path} is missing — check path in [[map.sources]] or seed it with `mcv maps seed`. Units are shown on a plain grid.</source>
+        <translation>地图源“{id}”：文件 {path} 不存在 — 请检查 [[map.sources]] 中的 path，或用 `mcv maps seed` 生成瓦片。单位显示在坐标网格上。</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_view.py" line="172"/>
+        <source>Map source &apos;{id}&apos; cannot be used: {reason} Units are shown on a plain grid.</source>
+        <translation>地图源“{id}”无法使用：{reason} 单位显示在坐标网格上。</translation>
+    </message>
+</context>
+<context>
     <name>MessagesPanel</name>
     <message>
-        <location filename="../../console/notice_panels.py" line="41"/>
+        <location filename="../../console/notice_panels.py" line="23"/>
         <source>Sending orders and messages to units is not part of this version. Use the event log to record orders given by radio.</source>
         <translation>本版本尚不支持向各单位下达指令和发送消息。通过电台下达的指令，请记入事件日志。</translation>
     </message>
@@ -404,16 +926,99 @@
     </message>
 </context>
 <context>
-    <name>VideoPanel</name>
+    <name>VideoTileWidget</name>
     <message>
-        <location filename="../../console/notice_panels.py" line="26"/>
-        <source>No video streams configured.</source>
-        <translation>未配置视频流。</translation>
+        <location filename="../../console/video_tile.py" line="140"/>
+        <source>{fps:.0f} fps</source>
+        <translation>{fps:.0f} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/notice_panels.py" line="28"/>
-        <source>Video playback is not part of this version. Configured streams:</source>
-        <translation>本版本尚不支持视频播放。已配置的视频流：</translation>
+        <location filename="../../console/video_tile.py" line="144"/>
+        <source>{kbps:.0f} kb/s</source>
+        <translation>{kbps:.0f} kb/s</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="146"/>
+        <source>frame age {ms:.0f} ms</source>
+        <translation>画面延时 {ms:.0f} 毫秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="147"/>
+        <source>{count} reconnects</source>
+        <translation>重连 {count} 次</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="154"/>
+        <source>SIGNAL LOST</source>
+        <translation>信号丢失</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="156"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="158"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="166"/>
+        <source>no picture for {seconds:.0f} s</source>
+        <translation>已 {seconds:.0f} 秒无画面</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="173"/>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="174"/>
+        <source>live</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="175"/>
+        <source>signal lost</source>
+        <translation>信号丢失</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="176"/>
+        <source>reconnecting</source>
+        <translation>重新连接中</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="177"/>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="182"/>
+        <source>drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="183"/>
+        <source>body camera</source>
+        <translation>执法记录仪</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="184"/>
+        <source>mast camera</source>
+        <translation>桅杆摄像机</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="185"/>
+        <source>fixed camera</source>
+        <translation>固定摄像机</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWallPanel</name>
+    <message>
+        <location filename="../../console/video_wall.py" line="44"/>
+        <source>No video streams configured.</source>
+        <translation>未配置视频流。</translation>
     </message>
 </context>
 </TS>

@@ -105,7 +105,7 @@ def test_help_lists_every_shortcut(system):
 
 def test_empty_docks_say_what_is_missing(system):
     window = system[2].window
-    assert "No map source configured" in window.units.notice.text()
+    assert "No map source configured" in window.units.map_view.notice
 
 
 def test_theme_switches_between_night_and_day_and_is_remembered(system):

@@ -192,7 +192,7 @@ def test_the_tile_worker_thread_ends_when_the_view_stops(tmp_path, open_view):
 def test_demo_tiles_are_made_quickly_and_the_demo_config_points_at_them(tmp_path):
     import time
 
-    from console.demo import demo_config_text, make_demo_tiles
+    from console.demo_field import demo_config_text, make_demo_tiles
     from radios.config import load_config
 
     started = time.monotonic()

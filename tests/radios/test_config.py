@@ -134,6 +134,13 @@ BROKEN = [
      "uplink.password_file", 3, "no username"),
     ("missing ca_file", '[uplink]\nurl = "mqtts://h"\nca_file = "ca.pem"\n', "uplink.ca_file", 3,
      "does not exist"),
+    ("drain share above 100", '[uplink]\ndrain_share_percent = 120\n', "uplink.drain_share_percent", 2,
+     "not a share of the link"),
+    ("drain share zero", '[uplink]\ndrain_share_percent = 0\n', "uplink.drain_share_percent", 2,
+     "not a share of the link"),
+    ("negative link rate", '[uplink]\nlink_kbps = -5\n', "uplink.link_kbps", 2, "below 0"),
+    ("no positions kept", '[uplink]\npositions_kept_per_unit = 0\n', "uplink.positions_kept_per_unit", 2,
+     "below 1"),
 ]
 
 
@@ -250,6 +257,17 @@ def test_stream_repr_masks_urls():
     assert "a:****@h/x" in repr(stream) and "a:****@h/y" in repr(stream) and ":b@" not in repr(stream)
 
 
+@pytest.mark.parametrize("sysid, problem", [(3, None), (0, "0 is not a MAVLink system id"),
+                                            (256, "256 is not a MAVLink system id")])
+def test_drone_stream_names_its_mavlink_system_id(tmp_path, sysid, problem):
+    path = write(tmp_path, STREAM.replace('"mast"', '"drone"') + f"sysid = {sysid}\n")
+    if problem is None:
+        assert load_config(path).streams[0].sysid == sysid
+    else:
+        with pytest.raises(ConfigError, match=f"key streams\\[0\\].sysid: {problem}.*1 to 255"):
+            load_config(path)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(), st.binary()))
 def test_any_file_gives_config_or_config_error(tmp_path_factory, content):
@@ -298,3 +316,11 @@ def test_any_shaped_document_gives_config_or_config_error(tmp_path_factory, docu
 def test_deeply_nested_toml_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_config(write(tmp_path, "a = " + "[" * 5000 + "]" * 5000))
+
+
+def test_uplink_drain_and_compaction_keys(tmp_path):
+    defaults = load_config(write(tmp_path, '[uplink]\nurl = "mqtt://hq"\n')).uplink
+    assert (defaults.link_kbps, defaults.drain_share_percent, defaults.positions_kept_per_unit) == (0, 50, 10)
+    loaded = load_config(write(tmp_path, '[uplink]\nurl = "mqtt://hq"\nlink_kbps = 2000\n'
+                                         'drain_share_percent = 30\npositions_kept_per_unit = 3\n')).uplink
+    assert (loaded.link_kbps, loaded.drain_share_percent, loaded.positions_kept_per_unit) == (2000, 30, 3)

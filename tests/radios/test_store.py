@@ -131,6 +131,24 @@ def test_messages_and_outbox(store: Store):
     assert [row[1] for row in store.outbox_peek(1)] == ["o-late-low"]
 
 
+def test_outbox_peek_after_counts_attempts_and_compaction(store: Store):
+    for n in range(6):  # two units' positions at priority 3, interleaved, and one alarm
+        store.outbox_put(f"pos-{n}", 3, f"unit/u{n % 2}", b"p")
+    store.outbox_put("alarm-1", 0, "event", b"a").result(timeout=5)
+    assert store.outbox_counts() == {0: 1, 3: 6}
+    first = store.outbox_peek(2)
+    assert [row[1] for row in first] == ["alarm-1", "pos-0"]
+    after = (first[-1][2], first[-1][0])
+    assert [row[1] for row in store.outbox_peek(2, after=after)] == ["pos-1", "pos-2"]
+    assert store.outbox_mark_sent(["alarm-1", "pos-0"]).result(timeout=5) is True
+    assert store.outbox_mark_sent(["gone"]).result(timeout=5) is False
+    assert [row[6] for row in store.outbox_peek(3)] == [1, 1, 0]
+    assert store.outbox_compact(3, keep=2).result(timeout=5) is True
+    assert [row[1] for row in store.outbox_peek(10)] == ["alarm-1", "pos-2", "pos-3", "pos-4", "pos-5"]
+    assert store.outbox_compact(3, keep=2).result(timeout=5) is False
+    assert store.outbox_counts() == {0: 1, 3: 4}
+
+
 def test_count_knows_only_its_tables(store: Store):
     with pytest.raises(ValueError, match="unknown table"):
         store.count("sqlite_master; DROP TABLE events")

@@ -1,0 +1,228 @@
+"""The demo field: a broker, a gateway, fake cameras and simulated responders, started and stopped together.
+
+Every simulated source speaks the real protocol to the real code path. The field
+writes its own config into a fresh run folder, so the gateway starts exactly as on a
+vehicle (``mcv gateway --config F``), as a child process stopped by its PID. Qt-free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from radios.broker import LocalBroker, broker_answers, free_port
+from radios.bus import BusSettings, MqttBus
+from radios.config import Config, load_config
+from radios.fake_drone import FakeDrone
+from radios.field_sim import RESPONDERS, SimulatedResponders
+from radios.schema import GatewayStatus, PayloadError, Topics, decode
+from radios.store import Store
+from video.fake_camera_server import FakeCameraServer, gstreamer_available
+
+DEMO_VEHICLE = "demo-1"
+GATEWAY_READY_TIMEOUT_S = 15.0
+DEMO_TILES_SCRIPT = Path(__file__).resolve().parent.parent / "resources" / "demo_tiles" / "make_demo_tiles.py"
+
+
+@dataclass
+class DemoSummary:
+    """What the store saw in a headless run."""
+
+    units: int
+    positions: int
+    events: int
+    alarms: int
+    reports_acknowledged: int  # responder reports the broker acknowledged (QoS 1)
+    reports_stored: int  # of those responders' positions, how many the store holds
+
+    @property
+    def nothing_lost(self) -> bool:
+        return self.reports_stored >= self.reports_acknowledged
+
+    def lines(self) -> list[str]:
+        missing = self.reports_acknowledged - self.reports_stored
+        return [
+            f"units seen:            {self.units}",
+            f"positions stored:      {self.positions}",
+            f"events stored:         {self.events}",
+            f"alarms raised:         {self.alarms}",
+            f"reports acknowledged:  {self.reports_acknowledged} by the broker, "
+            + ("all stored" if self.nothing_lost else f"{missing} MISSING"),
+        ]
+
+
+# id, name, kind: the cameras the demo serves over RTSP on loopback.
+DEMO_CAMERAS = (
+    ("drone-1", "Drone 1", "drone"),
+    ("bodycam-r1", "Rescue 1 body camera", "bodycam"),
+    ("bodycam-r2", "Rescue 2 body camera", "bodycam"),
+    ("mast-1", "Vehicle mast camera", "mast"),
+)
+BODYCAMS = {"r1": "bodycam-r1", "r2": "bodycam-r2"}  # responder uid -> its camera
+DEMO_DRONE_SYSID = 1
+MAX_TRACK_POINTS = 10_000_000  # the summary counts every stored report
+
+
+def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = None,
+                     camera_port: int | None = None, drone_port: int | None = None) -> str:
+    """The run's config file; JSON string quoting is valid TOML basic-string quoting."""
+    text = (
+        "# Written by mcv demo for this run.\n"
+        f'[vehicle]\nid = "{DEMO_VEHICLE}"\nname = "Demo vehicle"\n\n'
+        f"[broker]\nurl = {json.dumps(broker_url)}\n\n"
+        f"[store]\npath = {json.dumps(str(store_path))}\n"
+    )
+    if map_path:
+        text += f'\n[[map.sources]]\nid = "demo"\nkind = "mbtiles"\npath = {json.dumps(str(map_path))}\n'
+    for stream_id, name, kind in DEMO_CAMERAS if camera_port else ():
+        url = f"rtsp://127.0.0.1:{camera_port}/{stream_id}"
+        text += f'\n[[streams]]\nid = "{stream_id}"\nname = {json.dumps(name)}\nkind = "{kind}"\nurl = "{url}"\n'
+        if kind == "drone":
+            text += f"sysid = {DEMO_DRONE_SYSID}\n"
+    if drone_port:
+        text += (f'\n[[links]]\nid = "drone-radio"\ntype = "mavlink"\n'
+                 f'url = "udpin:127.0.0.1:{drone_port}"\n')
+    return text
+
+
+def make_demo_tiles(run_dir: Path, say=print) -> Path | None:
+    """The demo area's schematic tiles in the run folder, rendered by the project script when missing."""
+    out = run_dir / "demo-tiles.mbtiles"
+    if out.exists():
+        return out
+    if not DEMO_TILES_SCRIPT.is_file():
+        say(f"no demo map: {DEMO_TILES_SCRIPT} is not installed")
+        return None
+    result = subprocess.run([sys.executable, str(DEMO_TILES_SCRIPT), str(out)], capture_output=True, text=True,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60, check=False)
+    if result.returncode != 0:
+        say(f"no demo map: {DEMO_TILES_SCRIPT.name} failed: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+        return None
+    return out
+
+
+class DemoField:
+    """Owns every process and thread the demo starts; ``stop`` ends them all."""
+
+    def __init__(self, base_config: Config, run_dir: Path) -> None:
+        self.base_config = base_config
+        self.run_dir = run_dir
+        self.broker: LocalBroker | None = None
+        self.gateway: subprocess.Popen | None = None
+        self.field: SimulatedResponders | None = None
+        self.cameras: FakeCameraServer | None = None
+        self.drone: FakeDrone | None = None
+        self._bus: MqttBus | None = None
+        self.config: Config | None = None
+
+    def start(self, say=print) -> Config:
+        """Start broker (when none answers), gateway and field; returns the run's config."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        broker_url = self._broker_url(say)
+        config_path = self.run_dir / "mcv.toml"
+        camera_port = self._start_cameras(say)
+        drone_port = free_port(kind=socket.SOCK_DGRAM)
+        config_path.write_text(demo_config_text(broker_url, self.run_dir / "mcv.sqlite3",
+                                                make_demo_tiles(self.run_dir, say), camera_port, drone_port))
+        self.config = load_config(config_path)
+        say(f"starting gateway (store {self.config.store_path})")
+        self.gateway = subprocess.Popen(
+            [sys.executable, "-m", "console", "gateway", "--config", str(config_path)],
+            stdin=subprocess.DEVNULL, stdout=open(self.run_dir / "gateway.log", "wb"),
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        say("starting simulated field: 4 responders reporting over MQTT")
+        topics = Topics(self.config.vehicle.id)
+        gateway_online = threading.Event()
+
+        def on_message(topic: str, payload: bytes, retained: bool) -> None:
+            """Bus thread: the field waits for the gateway before it reports."""
+            try:
+                gateway_online.set() if decode(payload, GatewayStatus).state == "online" else None
+            except PayloadError:
+                pass
+
+        self._bus = MqttBus(BusSettings.from_broker(self.config.broker, "mcv-demo-field"), on_message=on_message)
+        self._bus.subscribe(topics.gateway)
+        self._bus.start()
+        if not gateway_online.wait(GATEWAY_READY_TIMEOUT_S):
+            raise RuntimeError(f"the gateway did not come online within {GATEWAY_READY_TIMEOUT_S:.0f} s; "
+                               f"see {self.run_dir / 'gateway.log'}")
+        self.field = SimulatedResponders(self._bus, topics, bodycams=BODYCAMS if self.cameras else {})
+        self.field.start()
+        video = f"rtsp://127.0.0.1:{camera_port}/drone-1" if camera_port else None
+        say(f"starting a simulated drone (MAVLink over UDP to 127.0.0.1:{drone_port}) flying a search pattern")
+        self.drone = FakeDrone(drone_port, sysid=DEMO_DRONE_SYSID, video_uri=video).start()
+        return self.config
+
+    def _start_cameras(self, say) -> int | None:
+        """Serve the demo cameras over RTSP; the demo runs on without video where GStreamer is missing."""
+        if not gstreamer_available():
+            say("no demo cameras: GStreamer's RTSP server is not installed (installer/setup.sh installs it)")
+            return None
+        self.cameras = FakeCameraServer(free_port(), tuple(f"{sid}={name.upper()}" for sid, name, _ in DEMO_CAMERAS))
+        try:
+            self.cameras.start()
+        except RuntimeError as exc:
+            say(f"no demo cameras: {exc}")
+            self.cameras = None
+            return None
+        say(f"serving {len(DEMO_CAMERAS)} cameras over RTSP on 127.0.0.1:{self.cameras.port}")
+        return self.cameras.port
+
+    def _broker_url(self, say) -> str:
+        configured = self.base_config.broker
+        if configured.url and broker_answers(configured.host, configured.port):
+            say(f"using the configured broker at {configured.host}:{configured.port}")
+            return configured.url
+        self.broker = LocalBroker().start()
+        say(f"started mosquitto on {self.broker.host}:{self.broker.port} (pid {self.broker.pid})")
+        return self.broker.url
+
+    def stop(self) -> None:
+        """Stop field, gateway and broker, in that order; safe to call twice."""
+        if self.drone is not None:
+            self.drone.stop()
+            self.drone = None
+        if self.field is not None:
+            self.field.stop()
+        if self._bus is not None:
+            self._bus.stop()
+            self._bus = None
+        gateway, self.gateway = self.gateway, None
+        if gateway is not None and gateway.poll() is None:
+            gateway.send_signal(signal.SIGTERM)
+            try:
+                gateway.wait(10)
+            except subprocess.TimeoutExpired:
+                gateway.kill()
+                gateway.wait(5)
+        if gateway is not None and gateway.stdout:
+            gateway.stdout.close()
+        if self.cameras is not None:
+            self.cameras.stop()
+            self.cameras = None
+        if self.broker is not None:
+            self.broker.stop()
+            self.broker = None
+
+    def summary(self) -> DemoSummary:
+        """Read the store once the gateway has stopped."""
+        store = Store(self.config.store_path)
+        try:
+            stored = sum(len(store.track(uid, limit=MAX_TRACK_POINTS)) for uid, _, _ in RESPONDERS)
+            return DemoSummary(units=store.count("units"), positions=store.count("positions"),
+                               events=store.count("events"), alarms=store.count("alarms"),
+                               reports_acknowledged=self.field.acknowledged if self.field else 0,
+                               reports_stored=stored)
+        finally:
+            store.close()
+
+
