@@ -7,21 +7,26 @@ at most ``UI_RATE_HZ`` times a second.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import time
+from collections import deque
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from radios.bus_settings import BusSettings
 from radios.input_guard import BadInputLog
 from radios.schema import (
-    Alarm, AlarmAck, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
-    Topics, UnitState, decode,
+    Alarm, AlarmAck, BackhaulState, Message, MessageReceipt, DroneTelemetry, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState,
+    PayloadError, Topics, UnitState, decode,
 )
 
 log = logging.getLogger(__name__)
 
 UI_RATE_HZ = 10
 HISTORY_TIMEOUT_S = 5.0
+TRAFFIC_KEPT = 200  # the comms seat's raw traffic monitor shows the last this many
+TRAFFIC_KINDS = ("link", "unit", "backhaul", "device")
 
 
 class BusClient(QObject):
@@ -35,6 +40,8 @@ class BusClient(QObject):
     gateway_changed = Signal(object)  # GatewayStatus
     history_received = Signal(object)  # HistoryReply, or None when the gateway did not answer
     alarm_changed = Signal(object)  # Alarm: raised, or acknowledged by some seat
+    message_changed = Signal(object)  # Message: sent by some seat or HQ, or its delivery state moved
+    drone_changed = Signal(object)  # DroneTelemetry (the gateway throttles it to a few per second)
 
     # Internal hops from the bus thread to the GUI thread.
     _unit_arrived = Signal(object)
@@ -52,6 +59,9 @@ class BusClient(QObject):
         self.connection_changed.connect(self._remember_state)
         self._settings = settings
         self._bus = None
+        # (wall time, topic, bytes) of recent link and unit traffic: appended on the bus thread
+        # (deque appends are atomic), read by the comms panel's monitor about once a second.
+        self.traffic: deque[tuple[float, str, int]] = deque(maxlen=TRAFFIC_KEPT)
 
     def start(self) -> None:
         """Connect; called once the window has painted, so the network stack loads after it."""
@@ -78,6 +88,22 @@ class BusClient(QObject):
         ack = AlarmAck.create(self.source, alarm=alarm_id, seat=seat)
         self._connection().request(self.topics.command("alarm_ack"), ack.encode(), self._on_ack_reply,
                                    HISTORY_TIMEOUT_S)
+
+    def send_message(self, message: Message) -> None:
+        """Ask the gateway to store and deliver an order or message; every seat then gets ``message_changed``."""
+        self._connection().request(self.topics.command("message"), message.encode(),
+                                   lambda raw: self._on_message_reply(message, raw), HISTORY_TIMEOUT_S)
+
+    def send_receipt(self, receipt: MessageReceipt) -> None:
+        """Report that a person on this seat has read a message (an order from HQ goes back to HQ as read)."""
+        self._connection().publish(self.topics.message_receipts, receipt.encode(), qos=1)
+
+    def _on_message_reply(self, sent: Message, raw: bytes | None) -> None:
+        """Bus thread: the message as the gateway stored it; ``failed`` if it refused it or did not answer."""
+        try:
+            self.message_changed.emit(decode(raw or b"", Message))
+        except PayloadError:
+            self.message_changed.emit(dataclasses.replace(sent, state="failed", by=self.source))
 
     def _on_ack_reply(self, raw: bytes | None) -> None:
         """Bus thread: the alarm as the gateway now holds it (the retained copy follows too)."""
@@ -111,6 +137,8 @@ class BusClient(QObject):
     def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """Bus thread: validate one message and hand it to the GUI thread."""
         kind, _ = self.topics.kind_of(topic)
+        if kind in TRAFFIC_KINDS:
+            self.traffic.append((time.time(), topic, len(payload)))
         route = {
             "event": (Event, self.event_received),
             "unit": (UnitState, self._unit_arrived),
@@ -118,6 +146,8 @@ class BusClient(QObject):
             "backhaul": (BackhaulState, self.backhaul_changed),
             "gateway": (GatewayStatus, self.gateway_changed),
             "alarm": (Alarm, self.alarm_changed),
+            "message": (Message, self.message_changed),
+            "drone": (DroneTelemetry, self.drone_changed),
         }.get(kind)
         if route is None or not payload:  # an empty retained message clears a topic
             return

@@ -14,14 +14,9 @@ import threading
 from pathlib import Path
 
 from radios.config import ConfigError, load_config
+from radios.version import version
 
 EXIT_CONFIG = 2
-
-
-def version() -> str:
-    from radios.gateway import version as gateway_version
-
-    return gateway_version()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--seat", choices=("commander", "comms", "drone"))
     console.add_argument("--lang", choices=("en", "zh_CN"))
     with_config(commands.add_parser("doctor", help="check this machine and the config"))
+    hq = commands.add_parser("hq", help="tools for district HQ").add_subparsers(dest="hq_command", required=True)
+    hq.add_parser("decode", help="print satellite (SBD) messages as JSON").add_argument(
+        "files", nargs="+", metavar="FILE", help="one message per file; - reads standard input")
     _add_report_commands(commands, with_config)
+    from console.maps_cli import add_maps_commands  # Qt-free, cheap: argparse only
+
+    add_maps_commands(commands)
+    from console.video_cli import add_video_commands  # cheap: argparse only
+
+    add_video_commands(commands)
     return parser
 
 
@@ -65,6 +69,18 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "video":
+        from console.video_cli import run_video
+
+        return run_video(args)
+    if args.command == "maps":
+        from console.maps_cli import run_maps
+
+        return run_maps(args)
+    if args.command == "hq":
+        from radios.hq_sbd import run_decode
+
+        return run_decode(args.files)
     if args.command == "doctor":
         from console.doctor import run_doctor
 

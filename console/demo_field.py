@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radios.broker import LocalBroker, broker_answers, free_port
+from radios.child_process import die_with_parent
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, load_config
 from radios.fake_drone import FakeDrone
 from radios.field_sim import RESPONDERS, SimulatedResponders
+from radios.modem_emulator import PtyModem
 from radios.schema import GatewayStatus, PayloadError, Topics, decode
 from radios.store import Store
 from video.fake_camera_server import FakeCameraServer, gstreamer_available
@@ -29,6 +31,8 @@ from video.fake_camera_server import FakeCameraServer, gstreamer_available
 DEMO_VEHICLE = "demo-1"
 GATEWAY_READY_TIMEOUT_S = 15.0
 DEMO_TILES_SCRIPT = Path(__file__).resolve().parent.parent / "resources" / "demo_tiles" / "make_demo_tiles.py"
+# Invented shelters, zones and a route; Rescue 1 walks through its keep-out underpass (geofence alarm).
+DEMO_OVERLAYS = Path(__file__).resolve().parent.parent / "resources" / "demo_overlays" / "gongshu_demo.geojson"
 
 
 @dataclass
@@ -81,6 +85,9 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
     )
     if map_path:
         text += f'\n[[map.sources]]\nid = "demo"\nkind = "mbtiles"\npath = {json.dumps(str(map_path))}\n'
+    if DEMO_OVERLAYS.is_file():
+        text += (f'\n[[map.overlays]]\nid = "demo-zones"\npath = {json.dumps(str(DEMO_OVERLAYS))}\n'
+                 'name = "Demo zones (invented data)"\n')
     for stream_id, name, kind in DEMO_CAMERAS if camera_port else ():
         url = f"rtsp://127.0.0.1:{camera_port}/{stream_id}"
         text += f'\n[[streams]]\nid = "{stream_id}"\nname = {json.dumps(name)}\nkind = "{kind}"\nurl = "{url}"\n'
@@ -119,6 +126,7 @@ class DemoField:
         self.field: SimulatedResponders | None = None
         self.cameras: FakeCameraServer | None = None
         self.drone: FakeDrone | None = None
+        self.satcom: PtyModem | None = None  # an Iridium SBD modem emulator on a pty
         self._bus: MqttBus | None = None
         self.config: Config | None = None
 
@@ -129,21 +137,30 @@ class DemoField:
         config_path = self.run_dir / "mcv.toml"
         camera_port = self._start_cameras(say)
         drone_port = free_port(kind=socket.SOCK_DGRAM)
+        try:
+            self.satcom = PtyModem(self.run_dir).start()
+            say(f"starting a satellite modem emulator (Iridium SBD) on {self.satcom.device}")
+        except RuntimeError as exc:
+            say(f"no satellite modem: {exc}")
         config_path.write_text(demo_config_text(broker_url, self.run_dir / "mcv.sqlite3",
-                                                make_demo_tiles(self.run_dir, say), camera_port, drone_port))
+                                                make_demo_tiles(self.run_dir, say), camera_port, drone_port)
+                               + (self.satcom.link_config() if self.satcom else ""))
         self.config = load_config(config_path)
-        say(f"starting gateway (store {self.config.store_path})")
-        self.gateway = subprocess.Popen(
-            [sys.executable, "-m", "console", "gateway", "--config", str(config_path)],
-            stdin=subprocess.DEVNULL, stdout=open(self.run_dir / "gateway.log", "wb"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with open(self.run_dir / "gateway.log", "wb") as gateway_log:
+            self.gateway = subprocess.Popen(
+                [sys.executable, "-m", "console", "gateway", "--config", str(config_path)],
+                stdin=subprocess.DEVNULL, stdout=gateway_log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=die_with_parent,
+            )
+        say(f"started gateway (pid {self.gateway.pid}, store {self.config.store_path})")
         say("starting simulated field: 4 responders reporting over MQTT")
         topics = Topics(self.config.vehicle.id)
         gateway_online = threading.Event()
 
         def on_message(topic: str, payload: bytes, retained: bool) -> None:
-            """Bus thread: the field waits for the gateway before it reports."""
+            """Bus thread: the field waits for the gateway before it reports, then takes its messages."""
+            if self.field is not None:
+                self.field.on_bus_message(topic, payload, retained)
             try:
                 gateway_online.set() if decode(payload, GatewayStatus).state == "online" else None
             except PayloadError:
@@ -204,11 +221,12 @@ class DemoField:
             except subprocess.TimeoutExpired:
                 gateway.kill()
                 gateway.wait(5)
-        if gateway is not None and gateway.stdout:
-            gateway.stdout.close()
         if self.cameras is not None:
             self.cameras.stop()
             self.cameras = None
+        if self.satcom is not None:
+            self.satcom.stop()
+            self.satcom = None
         if self.broker is not None:
             self.broker.stop()
             self.broker = None

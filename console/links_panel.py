@@ -1,87 +1,82 @@
-"""Every link the gateway reports, with its state and counters, one row a link."""
+"""The communications technician's panel: a card per link, the backhaul's card, and raw traffic.
+
+Everything here is fed by the bus client's signals on the GUI thread. Reports set a card's
+text at once; what ages or plots (last-seen times, the ten-minute histories, the traffic
+monitor) is redrawn by one timer about once a second, however fast messages arrive.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QStackedLayout, QTableView, QWidget
+import time
 
-from radios.schema import LinkState, parse_ts
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-STATE_COLOURS = {"up": "#3fb950", "degraded": "#e0a030", "down": "#e5484d", "connecting": "#e0a030"}
+from console.link_cards import BackhaulCardWidget, LinkCardWidget
+from console.traffic_monitor import TrafficMonitorWidget
+from radios.schema import BackhaulState, LinkState
 
-
-class LinksModel(QAbstractTableModel):
-    """The latest ``LinkState`` of each link, in the order links first reported."""
-
-    COLUMNS = ("link", "type", "state", "detail", "in", "out", "errors", "last_seen")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._links: list[LinkState] = []
-
-    def update(self, state: LinkState) -> None:
-        for row, known in enumerate(self._links):
-            if known.link == state.link:
-                self._links[row] = state
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
-                return
-        self.beginInsertRows(QModelIndex(), len(self._links), len(self._links))
-        self._links.append(state)
-        self.endInsertRows()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._links)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation != Qt.Horizontal or role != Qt.DisplayRole:
-            return None
-        return (self.tr("Link"), self.tr("Type"), self.tr("State"), self.tr("Detail"), self.tr("In"),
-                self.tr("Out"), self.tr("Errors"), self.tr("Last seen"))[section]
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        link = self._links[index.row()]
-        column = self.COLUMNS[index.column()]
-        if role == Qt.DisplayRole:
-            return {
-                "link": link.link, "type": link.link_type, "state": self._state_label(link.state),
-                "detail": link.detail, "in": link.messages_in, "out": link.messages_out, "errors": link.errors,
-                "last_seen": parse_ts(link.last_seen).astimezone().strftime("%H:%M:%S") if link.last_seen else "—",
-            }[column]
-        if role == Qt.ForegroundRole and column == "state" and link.state in STATE_COLOURS:
-            return QBrush(QColor(STATE_COLOURS[link.state]))
-        return None
-
-    def _state_label(self, state: str) -> str:
-        return {"disabled": self.tr("disabled"), "connecting": self.tr("connecting"), "up": self.tr("up"),
-                "degraded": self.tr("degraded"), "down": self.tr("down")}[state]
+TICK_MS = 1000
 
 
 class LinksPanel(QWidget):
-    """The communications technician's table of links; says so plainly when none has reported."""
+    """Cards for every link that reports, in the order they first did; says so plainly when none has."""
 
     def __init__(self, bus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = LinksModel(self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.empty = QLabel(self.tr("No link has reported yet. Links appear here when the gateway publishes them."), self)
+        self.cards: dict[str, LinkCardWidget] = {}
+        self.backhaul: BackhaulCardWidget | None = None
+        self.empty = QLabel(self.tr("No link has reported yet. Links appear here when the gateway publishes them."))
         self.empty.setProperty("role", "empty")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignCenter)
-        self._stack = QStackedLayout(self)
-        self._stack.addWidget(self.empty)
-        self._stack.addWidget(self.table)
+        self._board = QWidget()
+        self._cards = QVBoxLayout(self._board)
+        self._cards.setContentsMargins(4, 4, 4, 4)
+        self._cards.setSpacing(6)
+        self._cards.addWidget(self.empty)
+        self._cards.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setWidget(self._board)
+        self.monitor = TrafficMonitorWidget(bus, self)
+        splitter = QSplitter(Qt.Vertical, self)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.monitor)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([4000, 1000])  # the cards are what the seat is for; the monitor gets a fifth
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
         bus.link_changed.connect(self._on_bus_link_changed)
+        bus.backhaul_changed.connect(self._on_bus_backhaul_changed)
+        self._timer = QTimer(self, interval=TICK_MS)
+        self._timer.timeout.connect(self._on_timer_tick)
+        self._timer.start()
 
     def _on_bus_link_changed(self, state: LinkState) -> None:
-        self.model.update(state)
-        self._stack.setCurrentWidget(self.table)
+        """GUI thread (the bus client's queued signal): a link's report, its card made on the first."""
+        card = self.cards.get(state.link)
+        if card is None:
+            card = self.cards[state.link] = LinkCardWidget(state.link, self._board)
+            self._cards.insertWidget(self._cards.count() - 1, card)  # above the stretch
+            self.empty.hide()
+        card.show_state(state)
+
+    def _on_bus_backhaul_changed(self, state: BackhaulState) -> None:
+        """GUI thread: the backhaul's report; its card heads the board from the first one."""
+        if self.backhaul is None:
+            self.backhaul = BackhaulCardWidget(self._board)
+            self._cards.insertWidget(0, self.backhaul)  # the route to HQ heads the board
+        self.backhaul.show_state(state)
+
+    def _on_timer_tick(self) -> None:
+        """GUI thread, once a second: ages, plots and the traffic monitor, however fast reports came."""
+        now = time.time()
+        for card in self.cards.values():
+            card.tick(now)
+        if self.backhaul is not None:
+            self.backhaul.tick(now)
+        self.monitor.refresh()

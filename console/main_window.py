@@ -8,10 +8,12 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 
 from console.alarm_bar import AlarmBar
 from console.backhaul_banner import install_backhaul_banner
+from console.drone_hud import install_drone_hud
 from console.event_log_panel import EventLogPanel
 from console.links_panel import LinksPanel
 from console.map_panel import MapPanel
-from console.notice_panels import MessagesPanel
+from console.overlay_layer import install_overlays
+from console.messages_panel import MessagesPanel
 from console.seats import AREAS, DOCK_NAMES, SEAT_NAMES, SEATS
 from console.status_bar import StatusBar
 from console.theme import apply_theme, theme_named
@@ -36,13 +38,16 @@ class MainWindow(QMainWindow):
         self.event_log = EventLogPanel(bus, seat, self)
         self.links = LinksPanel(bus, self)
         self.units = MapPanel(bus, config.map.sources, config.console.stale_after_s, self)
+        self.overlays = install_overlays(self.units.map_view, config.map.overlays, bus)
         self.video_wall = VideoWallPanel(config.streams, self)
+        self.messages = MessagesPanel(bus, lambda: self.seat, self)
+        self.drone_hud = install_drone_hud(bus, self.video_wall)
         panels = {
             "map": (self.tr("Map"), self.units),
             "video": (self.tr("Video"), self.video_wall),
             "links": (self.tr("Links"), self.links),
             "events": (self.tr("Event log"), self.event_log),
-            "messages": (self.tr("Messages"), MessagesPanel(self)),
+            "messages": (self.tr("Messages"), self.messages),
         }
         self.docks: dict[str, QDockWidget] = {}
         for name in DOCK_NAMES:
@@ -55,6 +60,8 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.setStatusBar(StatusBar(bus, self))
         self.alarm_bar = AlarmBar(bus, lambda: self.seat, self)
+        self.units.open_video_requested.connect(self.video_wall.focus_stream)
+        self.alarm_bar.alarm_raised.connect(self._on_alarm_raised)
         self._build_actions()
         self.backhaul_banner = install_backhaul_banner(self, bus)  # a row below the alarms
         self.resize(1440, 900)
@@ -77,7 +84,13 @@ class MainWindow(QMainWindow):
         self.seat_actions[name].setChecked(True)
         self.setWindowTitle(self.tr("mcv — {vehicle} — {seat} seat").format(
             vehicle=self.config.vehicle.name, seat=SEATS[name].title))
+        if name == "drone":
+            self.video_wall.focus_kind("drone")
         self.seat_changed.emit(name)
+
+    def _on_alarm_raised(self, alarm) -> None:
+        """Centre the map on a new alarm and open its video, except on the drone seat: its focus stays on the drone."""
+        self.units.interactions.show_alarm(alarm, open_video=self.seat != "drone")
 
     def reset_layout(self) -> None:
         self.settings.remove(f"seats/{self.seat}/state")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
 
+from console.map_interactions import MapInteractions
 from console.map_view import MapView
+from console.track_layer import TrackLayer
 from console.units_panel import AGE_REFRESH_MS, UnitsModel
 from radios.config import MapSourceConfig
 
@@ -14,6 +16,8 @@ MAP_SHARE = 0.75
 
 class MapPanel(QWidget):
     """Draws the first configured map source with every unit on it, and lists the units by position."""
+
+    open_video_requested = Signal(str)  # stream id: a person asked to watch a unit's video
 
     def __init__(self, bus, map_sources: tuple[MapSourceConfig, ...], stale_after_s: int,
                  parent: QWidget | None = None) -> None:
@@ -37,6 +41,8 @@ class MapPanel(QWidget):
         layout.addWidget(splitter)
         bus.units_changed.connect(self.model.update)
         bus.units_changed.connect(self.map_view.update_units)
+        self.track_layer = TrackLayer(bus, self.map_view)
+        self.interactions = MapInteractions(self, bus)  # details, follow, history tracks, measuring
         self._ages = QTimer(self, interval=AGE_REFRESH_MS)
         self._ages.timeout.connect(self.model.refresh_ages)
         self._ages.start()

@@ -75,6 +75,7 @@ class MapView(QWidget):
         self._missing: set[TileKey] = set()
         self._markers: dict[str, _Marker] = {}
         self._painter = MarkerPainter()
+        self.layers: list = []  # extra painters drawn under the units, e.g. the drones' TrackLayer (GUI thread)
         self._drag_from: QPointF | None = None
         self._cursor: QPointF | None = None
         self._user_moved = False
@@ -233,6 +234,8 @@ class MapView(QWidget):
             self._paint_grid(painter)
         self._paint_notice(painter)  # under the units: a unit in the middle stays visible
         painter.setRenderHint(QPainter.Antialiasing)
+        for layer in self.layers:
+            layer.paint(painter, self)
         self._paint_units(painter)
         self._paint_scale_bar(painter)
         self._paint_cursor_position(painter)

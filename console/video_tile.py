@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from radios.config import mask_url
 from video.frames import RgbImage, frame_to_rgb
@@ -75,6 +75,7 @@ class VideoTileWidget(QWidget):
     """
 
     double_clicked = Signal(str)  # stream id
+    snapshot_saved = Signal(str)  # path of the PNG written
 
     # Hops from the ingest worker's threads to the GUI thread (queued connections).
     _frame_arrived = Signal()
@@ -97,6 +98,9 @@ class VideoTileWidget(QWidget):
         self.painted_frames = 0
         self.frame_age_ms: float | None = None  # decoder-to-paint age of the pictures painted, smoothed
         self.focused = False
+        # Painters called as overlay(painter, area) over the picture, e.g. the drone HUD (GUI thread).
+        self.overlays: list = []
+        self._newest_frame: av.VideoFrame | None = None  # full size, for snapshots; set by the ingest thread
         self.setMinimumSize(MIN_TILE_SIZE)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
         self._frame_arrived.connect(self._on_feed_frame)
@@ -118,6 +122,10 @@ class VideoTileWidget(QWidget):
     def detach(self) -> None:
         """Ignore whatever the current feed still delivers (its worker is stopping)."""
         self._generation += 1
+
+    @property
+    def stream(self) -> StreamSettings:
+        return self._stream
 
     @property
     def health(self) -> StreamHealth:
@@ -198,6 +206,7 @@ class VideoTileWidget(QWidget):
         """Ingest thread: scale to the tile, keep as the newest, wake the GUI once."""
         if generation != self._generation:
             return
+        self._newest_frame = frame
         decoded_at = time.monotonic()
         width, height = _fit(frame.width, frame.height, *self._target)
         picture = _Picture(frame_to_rgb(frame, width, height), decoded_at, generation)
@@ -237,6 +246,21 @@ class VideoTileWidget(QWidget):
     def mouseDoubleClickEvent(self, event) -> None:
         self.double_clicked.emit(self.stream_id)
         super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.tr("Snapshot"), self.take_snapshot).setEnabled(self._newest_frame is not None)
+        menu.exec(event.globalPos())
+
+    def take_snapshot(self, data_dir=None):
+        """Save the newest full-size picture under ``<data folder>/snapshots/``; its path, or None."""
+        from console.tile_snapshot import save_frame_snapshot
+
+        frame = self._newest_frame
+        path = None if frame is None else save_frame_snapshot(frame, self.stream_id, data_dir)
+        if path is not None:
+            self.snapshot_saved.emit(str(path))
+        return path
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -298,6 +322,8 @@ class VideoTileWidget(QWidget):
                 painter.setClipRect(below)  # a small tile shows what fits; the tooltip has the rest
                 painter.drawText(below, Qt.AlignHCenter | Qt.AlignTop | Qt.TextWordWrap, detail)
                 painter.setClipping(False)
+        for overlay in self.overlays:  # between the title and health bars
+            overlay(painter, bounds.adjusted(0, line, 0, -line))
         if self.focused:
             painter.setPen(self.palette().color(QPalette.Highlight))
             painter.drawRect(bounds.adjusted(0, 0, -1, -1))

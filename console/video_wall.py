@@ -111,6 +111,13 @@ class VideoWallPanel(QWidget):
                 if changed is not None and self._streams[changed].sub_url:
                     self._restart_worker(changed)
 
+    def focus_kind(self, kind: str) -> str | None:
+        """Focus the first stream of ``kind`` (the drone seat's drone); its id, or None when there is none."""
+        stream_id = next((stream.id for stream in self._streams.values() if stream.kind == kind), None)
+        if stream_id is not None:
+            self.focus_stream(stream_id)
+        return stream_id
+
     def _on_tile_double_clicked(self, stream_id: str) -> None:
         self.focus_stream(stream_id)
 

@@ -7,12 +7,15 @@ ends it by its PID.
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from radios.child_process import die_with_parent
 
 READY_TIMEOUT_S = 5.0
 
@@ -65,6 +68,9 @@ class LocalBroker:
         config = Path(self._folder.name) / "mosquitto.conf"
         config.write_text(
             f"listener {self.port} {self.host}\n"
+            # Run as whoever started it: mosquitto started by root would otherwise switch to its
+            # own user, which both loses the die-with-parent signal and cannot read our folder.
+            f"user {getpass.getuser()}\n"
             "allow_anonymous true\n"
             "persistence false\n"
             "log_dest stderr\n"
@@ -76,7 +82,7 @@ class LocalBroker:
         with log_file:
             self._process = subprocess.Popen(
                 [executable, "-c", str(config)], stdin=subprocess.DEVNULL,
-                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
             )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:

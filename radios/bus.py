@@ -12,6 +12,7 @@ import itertools
 import logging
 import select
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -32,11 +33,36 @@ SESSION_EXPIRY_S = 24 * 3600
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
+# CONNACK codes of a broker that does not speak MQTT 5: 3.1.1's "unacceptable protocol
+# version" (paho reads it as 1 under v5) and 5.0's "unsupported protocol version".
+UNSUPPORTED_PROTOCOL_CODES = (0x01, 0x84)
 
 MessageCallback = Callable[[str, bytes, bool], None]
 StateCallback = Callable[[str, str], None]
 ReplyCallback = Callable[["bytes | None"], None]
 RequestHandler = Callable[[bytes], bytes]
+
+
+def protocol_after_refusal(protocol: int, reason_code: int) -> int | None:
+    """The MQTT version to try next after a refused CONNECT, or None to keep ours (pure).
+
+    Only a broker refusing MQTT 5 itself makes us fall back, once, to 3.1.1; any other
+    refusal (bad password, not authorised) is the operator's to fix, not the protocol's.
+    """
+    if protocol == mqtt.MQTTv5 and reason_code in UNSUPPORTED_PROTOCOL_CODES:
+        return mqtt.MQTTv311
+    return None
+
+
+class _TlsContext(ssl.SSLContext):
+    """A client TLS context that remembers its last socket: paho leaves the socket of a failed
+    handshake (wrong CA, no client certificate) open, and the bus closes it instead."""
+
+    last_socket: ssl.SSLSocket | None = None
+
+    def wrap_socket(self, *args, **kwargs) -> ssl.SSLSocket:
+        self.last_socket = super().wrap_socket(*args, **kwargs)
+        return self.last_socket
 
 
 @dataclass
@@ -72,6 +98,10 @@ class MqttBus:
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._resubscribe_mid: int | None = None
+        self.protocol = mqtt.MQTTv5
+        self._tls: _TlsContext | None = None
+        self._refused: str | None = None   # bus thread: why the broker refused the last CONNECT
+        self._fall_back = False
         self.reply_topic = f"mcv/reply/{settings.client_id}"
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -158,11 +188,20 @@ class MqttBus:
 
     def _build_client(self) -> mqtt.Client:
         s = self.settings
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=mqtt.MQTTv5)
+        v5 = self.protocol == mqtt.MQTTv5
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=self.protocol,
+                             clean_session=None if v5 else not s.persistent_session)
         if s.username:
             client.username_pw_set(s.username, s.password)
         if s.tls:
-            client.tls_set(ca_certs=s.ca_file)
+            self._tls = _TlsContext(ssl.PROTOCOL_TLS_CLIENT)
+            if s.ca_file:
+                self._tls.load_verify_locations(cafile=s.ca_file)
+            else:
+                self._tls.load_default_certs()
+            if s.cert_file:
+                self._tls.load_cert_chain(s.cert_file, s.key_file)
+            client.tls_set_context(self._tls)
         if s.will:
             client.will_set(s.will[0], s.will[1], qos=1, retain=True)
         client.max_queued_messages_set(MAX_QUEUED_MESSAGES)
@@ -178,12 +217,15 @@ class MqttBus:
         first = True
         while not self._stopping.is_set():
             self._on_state("connecting", f"{self.settings.host}:{self.settings.port}")
+            self._refused = None
             try:
-                if first:
+                if first and self.protocol == mqtt.MQTTv5:
                     self._client.connect(
                         self.settings.host, self.settings.port, KEEPALIVE_S,
                         clean_start=not self.settings.persistent_session, properties=self._connect_properties(),
                     )
+                elif first:
+                    self._client.connect(self.settings.host, self.settings.port, KEEPALIVE_S)
                 else:
                     self._client.reconnect()
                 first = False
@@ -191,12 +233,19 @@ class MqttBus:
                     if self._connected.is_set() and state.connected_at is None:
                         state = self._policy.decide(state, "connected", time.monotonic()).state
                     self._expire_requests()
-                detail = "connection lost"
+                detail = self._refused or "connection lost"
             except (OSError, ValueError) as exc:
                 detail = f"cannot reach broker: {exc}"
+                if self._tls is not None and self._tls.last_socket is not None:
+                    self._tls.last_socket.close()
             self._connected.clear()
             if self._stopping.is_set():
                 break
+            if self._fall_back:  # the broker speaks only 3.1.1: a new client for it, at once
+                log.info("broker %s:%s refused MQTT 5; trying MQTT 3.1.1", self.settings.host, self.settings.port)
+                self._fall_back, self.protocol, first = False, mqtt.MQTTv311, True
+                self._client = self._build_client()
+                continue
             self._on_state("down", detail)
             decision = self._policy.decide(state, "lost" if state.connected_at else "failed", time.monotonic())
             state = decision.state
@@ -273,7 +322,8 @@ class MqttBus:
     def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
         """paho's on_connect (bus thread)."""
         if reason_code.is_failure:
-            self._on_state("down", f"broker refused the connection: {reason_code}")
+            self._fall_back = protocol_after_refusal(self.protocol, reason_code.value) is not None
+            self._refused = f"broker refused the connection: {reason_code}"
             return
         with self._lock:
             subscriptions = dict(self._subscriptions)

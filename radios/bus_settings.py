@@ -18,6 +18,8 @@ class BusSettings:
     ca_file: str | None = None
     persistent_session: bool = False
     will: tuple[str, bytes] | None = None
+    cert_file: str | None = None   # a client certificate (PEM) for brokers that ask for one
+    key_file: str | None = None    # its private key, when not inside cert_file
 
     @classmethod
     def from_broker(cls, broker, client_id: str, *, persistent_session: bool = False,

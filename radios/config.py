@@ -192,11 +192,51 @@ class UplinkConfig(_ServerConfig):
 def _repr_with_masked_urls(self: object) -> str:
     shown = []
     for f in dataclasses.fields(self):
+        if not f.repr:
+            continue
         value = getattr(self, f.name)
         if f.name.endswith("url") and isinstance(value, str):
             value = mask_url(value)
         shown.append(f"{f.name}={value!r}")
     return f"{type(self).__name__}({', '.join(shown)})"
+
+
+_FIELD_PATH = re.compile(r"[A-Za-z0-9_@$-]{1,64}(\.[A-Za-z0-9_@$-]{1,64}){0,7}")
+
+
+def _field_path(value: str) -> tuple[str, str] | None:
+    if _FIELD_PATH.fullmatch(value):
+        return None
+    return (f"{_show(value)} is not a JSON field path",
+            "name the field with dots between levels, such as 'gps.latitude' (at most 8 levels)")
+
+
+def _topic_filter(value: str) -> tuple[str, str] | None:
+    levels = value.split("/")
+    bad = (not value or len(value) > 256 or "\0" in value or "#" in levels[:-1]
+           or any(("+" in level or "#" in level) and level not in ("+", "#") for level in levels))
+    if not bad:
+        return None
+    return (f"{_show(value)} is not an MQTT topic filter",
+            "write it like 'acme/+/gps': '+' stands for one whole level, '#' only at the end")
+
+
+@dataclass(frozen=True)
+class DeviceMappingConfig:
+    """How one kind of field device's own topic and JSON map onto a position (docs/devices.md)."""
+
+    id: str = field(metadata=_rule(check=_topic_level))
+    topic: str = field(metadata=_rule(check=_topic_filter))
+    lat: str = field(default="lat", metadata=_rule(check=_field_path))
+    lon: str = field(default="lon", metadata=_rule(check=_field_path))
+    # The device's id: a field path, or None for the topic level matched by the first '+'.
+    device: str | None = field(default=None, metadata=_rule(check=_field_path))
+    alt: str | None = field(default=None, metadata=_rule(check=_field_path))
+    heading: str | None = field(default=None, metadata=_rule(check=_field_path))
+    speed: str | None = field(default=None, metadata=_rule(check=_field_path))
+    battery: str | None = field(default=None, metadata=_rule(check=_field_path))
+    ts: str | None = field(default=None, metadata=_rule(check=_field_path))
+    callsign: str | None = field(default=None, metadata=_rule(check=_field_path))
 
 
 @dataclass(frozen=True, repr=False)
@@ -210,6 +250,14 @@ class LinkConfig:
     enabled: bool = True
     unit: str | None = None
     baud: int = field(default=9600, metadata=_rule(check=_at_least(1)))
+    # MQTT field devices (type "mqtt"): a broker login like [broker], and their own formats.
+    username: str | None = None
+    password_file: Path | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    mapping: tuple[DeviceMappingConfig, ...] = ()
+    password: str | None = field(default=None, repr=False, metadata=_NOT_A_KEY)
 
     __repr__ = _repr_with_masked_urls
 
@@ -227,6 +275,8 @@ class StreamConfig:
     latency_ms: int = field(default=200, metadata=_rule(check=_at_least(0)))
     # The MAVLink system id of the drone carrying this camera: its video when it announces none.
     sysid: int | None = field(default=None, metadata=_rule(check=_mavlink_system_id))
+    # Whether the gateway records this stream as evidence (video/recording_service.py).
+    record: bool = False
 
     __repr__ = _repr_with_masked_urls
 
@@ -244,8 +294,18 @@ class MapSourceConfig:
 
 
 @dataclass(frozen=True)
+class OverlayConfig:
+    """One overlay file (GeoJSON, KML or GPX) drawn over the map; its keep_out/keep_in polygons are geofences."""
+
+    id: str = field(metadata=_rule(check=_topic_level))
+    path: Path
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class MapConfig:
     sources: tuple[MapSourceConfig, ...] = ()
+    overlays: tuple[OverlayConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -361,8 +421,16 @@ class _ConfigReader:
         built = cls(**values)
         if isinstance(built, _ServerConfig):
             built = self._with_password(built, key)
+        if isinstance(built, LinkConfig) and built.type == "mqtt":
+            built = self._mqtt_link(built, key)
+        if isinstance(built, DeviceMappingConfig) and built.device is None and "+" not in built.topic.split("/"):
+            self.fail(_join(key, "topic"), f"{_show(built.topic)} has no '+' level for the device id",
+                      "put '+' where the device id stands in the topic, or set device = 'field.path'")
         if isinstance(built, MapSourceConfig):
             self._check_map_source(built, key)
+        if isinstance(built, OverlayConfig) and not built.path.is_file():
+            self.fail(_join(key, "path"), f"the overlay file {built.path} does not exist",
+                      "correct the path (relative paths start at the config file's folder)")
         return built
 
     def _fail_unknown(self, where: str, name: str, fields: dict) -> typing.NoReturn:
@@ -432,6 +500,16 @@ class _ConfigReader:
             self.fail(where, f"the password file {server.password_file} is empty",
                       "write the password into it on one line")
         return dataclasses.replace(server, password=password)
+
+    def _mqtt_link(self, link: LinkConfig, key: str) -> LinkConfig:
+        """An MQTT field-device link: a server url, readable certificates, the password read."""
+        problem = _server_url(link.url)
+        if problem:
+            self.fail(_join(key, "url"), *problem)
+        for name in ("cert_file", "key_file"):
+            if getattr(link, name) is not None:
+                self._readable(getattr(link, name), _join(key, name))
+        return self._with_password(link, key)
 
     def _readable(self, path: Path, key: str) -> bytes:
         try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 
 from radios.bus import MqttBus
+from radios.field_inbox import ResponderInbox
 from radios.schema import Alarm, Event, Topics, UnitState
 
 # Gongshu District, Hangzhou: the streets the demo is set in.
@@ -70,8 +71,18 @@ class SimulatedResponders:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = time.monotonic()
+        # Their body cameras take orders too; the bus's owner hands messages to on_bus_message.
+        self.inbox = ResponderInbox(lambda topic, payload: bus.publish(topic, payload, qos=1), topics,
+                                    [uid for uid, _, _ in RESPONDERS])
+
+    def on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        """Bus thread: a message for the responders is answered with receipts, delivered then read."""
+        self.inbox.on_message(topic, payload, retained)
 
     def start(self) -> None:
+        for pattern in self.inbox.topics_to_watch():
+            self.bus.subscribe(pattern, qos=1)
+        self.inbox.start()
         self.bus.publish(self.topics.events, Event.create(
             "field-sim", category="system",
             text=f"Demo field started: {len(RESPONDERS)} simulated responders").encode())
@@ -79,6 +90,7 @@ class SimulatedResponders:
         self._thread.start()
 
     def stop(self) -> None:
+        self.inbox.stop()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)

@@ -5,7 +5,9 @@ consoles' history requests from the store, and keeps its own status retained on 
 bus (the broker's will says ``offline`` when the gateway dies). It also owns the field
 links from the config: serial radios and the vehicle's GPS speaking NMEA become unit
 states in the store and on the bus, MAVLink drones become drone units with telemetry
-(``DroneFleet``), and every link's state is retained on ``link/{id}``
+(``DroneFleet``), TAK devices speaking Cursor-on-Target become tak units, messages
+and alarms while our units go out to them (``TakBridge``, docs/tak.md), and every
+link's state is retained on ``link/{id}``
 with each change written to the incident log. If a console crashes, nothing is lost
 and nothing stops. With an ``[uplink] url``, every live event and unit state on the bus
 also goes into the outbox, and an ``UplinkWorker`` sends it to HQ (docs/backhaul.md).
@@ -16,24 +18,32 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from importlib import metadata
 
 from radios.alarm_desk import AlarmDesk
+from radios.at_modem import AtModem
+from radios.at_modem import PROFILES as MODEM_PROFILES
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, LinkConfig
+from radios.cot_link import CotLink
 from radios.drone_fleet import DroneFleet
+from radios.field_devices import FieldDeviceLink
+from radios.geofence_watch import GeofenceWatch
 from radios.input_guard import BadInputLog
 from radios.link import LinkStatus
 from radios.mavlink_link import MavlinkLink
-from radios.nmea import PROFILES as NMEA_PROFILES
+from radios.message_desk import MessageDesk
 from radios.nmea import NmeaError, NmeaProfile
+from radios.nmea import PROFILES as NMEA_PROFILES
+from radios.satellite_fallback import satellite_fallback_for
 from radios.schema import (
     Alarm, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
     Topics, UnitState, decode, utc_now,
 )
 from radios.serial_link import SerialLink
 from radios.store import Store
+from radios.tak_bridge import TakBridge
 from radios.uplink import UplinkSettings, UplinkWorker
+from radios.version import version
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +51,6 @@ SRC = "gateway"
 HEARTBEAT_S = 1.0  # link states are retained every second
 BUS_LINK_ID = "local-bus"
 DEFAULT_SERIAL_PROFILE = "nmea"
-
-
-def version() -> str:
-    try:
-        return metadata.version("mcv-console")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 class Gateway:
@@ -72,15 +75,26 @@ class Gateway:
         )
         self._bus_state = "connecting"
         self.alarm_desk = AlarmDesk(self.bus, store, self.topics, self.record, self.bad_input)
+        self.geofences = GeofenceWatch(config.map.overlays, self.record, self.alarm_desk.raise_alarm)
+        self.message_desk = MessageDesk(self.bus, store, self.topics, self.record, self.bad_input)
         self._profiles: dict[str, NmeaProfile] = {}
         self._idle_links: dict[str, LinkStatus] = {}
         self.links: dict[str, SerialLink | MavlinkLink] = {}
         self.drones = DroneFleet(self.topics, store, self.bus.publish, self._record_or_raise, config.streams, src=SRC)
+        self.tak = TakBridge(config.vehicle, self.topics, store, self.bus.publish, self.record,
+                             self.alarm_desk.raise_alarm, subscribe=self.bus.subscribe, bad_input=self.bad_input,
+                             src=SRC)
         for link in config.links:
             self._add_link(link)
         self.uplink = (UplinkWorker(UplinkSettings.from_config(config), store, self.topics,
-                                    on_state=self._on_uplink_state, on_event=self.record)
+                                    on_state=self._on_uplink_state, on_event=self.record,
+                                    on_order=self.message_desk.on_hq_order)
                        if config.uplink.url else None)
+        self.message_desk.uplink = self.uplink
+        self.satellite = satellite_fallback_for(store, self.links.values(), self.uplink, on_event=self.record)
+        from video.recording_service import RecordingService  # PyAV loads only where a gateway runs
+
+        self.recordings = RecordingService.beside(config.store_path, config.streams)
 
     def _add_link(self, link: LinkConfig) -> None:
         """A SerialLink for each enabled serial link with a profile this gateway speaks; a MavlinkLink for drones."""
@@ -88,8 +102,24 @@ class Gateway:
             self.links[link.id] = MavlinkLink(link, on_message=self.drones.on_message, on_status=self._on_link_status,
                                               on_tick=self.drones.on_tick, bad_input=self.bad_input)
             return
+        if link.type == "cot" and link.enabled:  # TAK devices and servers: contacts, chat, emergencies in; our units out
+            self.links[link.id] = CotLink(link, on_event=self.tak.on_event, on_status=self._on_link_status,
+                                          outgoing=self.tak.outgoing, bad_input=self.bad_input)
+            self.tak.add_link(self.links[link.id])
+            return
+        if link.type == "mqtt" and link.enabled:  # body cameras and other field devices
+            self.links[link.id] = FieldDeviceLink(link, self.topics, on_position=self._on_device_position,
+                                                  on_status=self._on_link_status, bad_input=self.bad_input, src=SRC)
+            return
+        if link.type == "modem" and link.enabled:  # a satellite (SBD) or cellular modem, spoken to in AT commands
+            if (link.profile or "sbd") in MODEM_PROFILES:
+                self.links[link.id] = AtModem(link, on_status=self._on_link_status, bad_input=self.bad_input)
+            else:
+                self._idle_links[link.id] = LinkStatus(link=link.id, link_type=link.type, state="disabled", detail=(
+                    f"profile {link.profile!r} is not supported; use one of {', '.join(MODEM_PROFILES)}"))
+            return
         if link.type != "serial":
-            return  # MQTT field devices, CoT and the modem come with their own links
+            return  # the modem comes with its own link
         profile = link.profile or DEFAULT_SERIAL_PROFILE
         if not link.enabled or profile not in NMEA_PROFILES:
             detail = "disabled in the config" if not link.enabled else (
@@ -112,15 +142,24 @@ class Gateway:
         self.bus.subscribe(self.topics.all_units, qos=1)
         self.bus.serve(self.topics.command("history"), self._answer_history)
         self.alarm_desk.start()
+        self.message_desk.start()
+        self.tak.start()
         self.bus.start()
         self.record(Event.create(SRC, category="system", text=f"Gateway {version()} started"))
+        self.geofences.start()
+        self.recordings.start()
         if self.uplink is not None:
             self.uplink.start()
         for link in self.links.values():
             link.start()
+        if self.satellite is not None:
+            self.satellite.start()
 
     def stop(self) -> None:
         """Close the links, say ``offline`` on the bus, stop the bus; the store is the caller's to close."""
+        self.recordings.stop()
+        if self.satellite is not None:
+            self.satellite.stop()
         if self.uplink is not None:
             self.uplink.stop()
         for link in self.links.values():
@@ -187,6 +226,11 @@ class Gateway:
             self.bus.publish(self.topics.unit(state.uid), state.encode(), qos=1, retain=True)
         return True
 
+    def _on_device_position(self, state: UnitState) -> None:
+        """Bus thread of a field-device link: a device's position into the store and onto the bus."""
+        self.store.add_unit_state(state)
+        self.bus.publish(self.topics.unit(state.uid), state.encode(), qos=1, retain=True)
+
     def _on_link_status(self, status: LinkStatus) -> None:
         """Reader thread of the link: retain its new state and log the change."""
         self.bus.publish(self.topics.link(status.link), status.to_link_state(SRC).encode(), retain=True)
@@ -203,12 +247,19 @@ class Gateway:
         if state == "up":
             self.publish_status()
             self.alarm_desk.republish_open()
+            self.message_desk.republish_recent()
 
     def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """Bus thread: store events and unit states; bad payloads are counted and dropped."""
         kind, _ = self.topics.kind_of(topic)
         if kind == "sos":
             self.alarm_desk.on_sos(payload)
+            return
+        if topic == self.topics.message_receipts:
+            self.message_desk.on_receipt(payload)
+            return
+        if kind == "msg":  # a seat's message; the TAK bridge takes those for TAK users
+            self.tak.on_message(topic, payload)
             return
         expected = {"event": Event, "unit": UnitState}.get(kind)
         if expected is None:
@@ -222,6 +273,7 @@ class Gateway:
             self.store.add_event(item)
         else:
             self.store.add_unit_state(item)
+            self.geofences.on_unit(item, retained)
         if self.uplink is not None and not retained:  # every live event and position, the gateway's own too
             self.uplink.enqueue(item)
 

@@ -164,10 +164,11 @@ class LinkStatus:
     signal: int | None = None        # device-reported signal quality, where the device has one
 
     def to_link_state(self, src: str) -> LinkState:
-        """The bus payload for ``link/{link}``; byte counters and signal have no field there yet."""
+        """The bus payload for ``link/{link}``; byte counters have no field there yet."""
         last_seen = None
         if self.last_seen is not None:
             last_seen = format_ts(datetime.fromtimestamp(self.last_seen, timezone.utc))
         return LinkState.create(src, link=self.link, link_type=self.link_type, state=self.state,
                                 detail=self.detail, messages_in=self.messages_in,
-                                messages_out=self.messages_out, errors=self.errors, last_seen=last_seen)
+                                messages_out=self.messages_out, errors=self.errors, last_seen=last_seen,
+                                signal=self.signal)

@@ -28,6 +28,11 @@ BACKHAUL_STATES = ("not_configured", "up", "down")
 GATEWAY_STATES = ("online", "offline")
 ALARM_KINDS = ("sos", "battery", "link_lost", "geofence", "other")
 ALARM_STATES = ("active", "acknowledged", "cancelled")
+MESSAGE_STATES = ("queued", "sent", "delivered", "read", "failed")
+MESSAGE_CATEGORIES = ("order", "message")
+MESSAGE_VIAS = ("mqtt", "cot", "radio", "hq")
+RECEIPT_STATES = ("delivered", "read")
+RESERVED_RECIPIENTS = ("receipt",)  # msg/receipt carries receipts, never a message
 
 
 class PayloadError(ValueError):
@@ -115,6 +120,26 @@ class Topics:
 
     def command(self, name: str) -> str:
         return f"{self.root}/cmd/{name}"
+
+    @property
+    def message_receipts(self) -> str:
+        """Where devices and seats report a message delivered or read (not retained)."""
+        return f"{self.root}/msg/receipt"
+
+    def message_state(self, message_id: str) -> str:
+        """A message's delivery state, retained by the gateway for every seat."""
+        _check_topic_level("message id", message_id)
+        return f"{self.root}/message/{message_id}"
+
+    @property
+    def hq_orders(self) -> str:
+        """On HQ's broker: orders and messages for this vehicle (the uplink subscribes, QoS 1)."""
+        return f"{self.root}/hq/orders"
+
+    @property
+    def hq_acks(self) -> str:
+        """On HQ's broker: receipts for HQ's orders, once a person on the vehicle has read them."""
+        return f"{self.root}/hq/acks"
 
     @property
     def sos(self) -> str:
@@ -332,10 +357,16 @@ class LinkState(Payload):
     messages_out: int = 0
     errors: int = 0
     last_seen: str | None = None
+    signal: int | None = None     # device-reported quality where it has one (AT+CSQ: 0-5 SBD, 0-31 cellular)
+    rtt_ms: float | None = None   # round trip where the link measures one
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_choice("state", self.state, LINK_STATES)
+        if self.last_seen is not None:
+            parse_ts(self.last_seen)
+        if self.rtt_ms is not None and self.rtt_ms < 0:
+            raise PayloadError("rtt_ms must not be negative")
 
 
 @dataclass(frozen=True)
@@ -459,6 +490,57 @@ class AlarmAck(Payload):
     seat: str
 
 
+@dataclass(frozen=True)
+class Message(Payload):
+    """An order or message: sent by a seat on ``cmd/message``, delivered on ``msg/{to}``.
+
+    ``to`` is a unit uid, ``group:{name}``, ``all`` or ``hq``. The gateway keeps its
+    delivery state retained on ``message/{id}``; ``by`` names who last moved it on
+    (the unit or seat that reported it delivered or read).
+    """
+
+    KIND = "message"
+    to: str
+    text: str
+    category: str = "message"
+    template: str | None = None
+    reply_to: str | None = None
+    state: str = "queued"
+    via: str = "mqtt"
+    seat: str | None = None
+    by: str | None = None
+    updated: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_topic_level("to", self.to)
+        if self.to in RESERVED_RECIPIENTS or self.to == "group:":
+            raise PayloadError(f"to {self.to!r} is not a recipient")
+        _check_choice("category", self.category, MESSAGE_CATEGORIES)
+        _check_choice("state", self.state, MESSAGE_STATES)
+        _check_choice("via", self.via, MESSAGE_VIAS)
+        if not self.text.strip():
+            raise PayloadError("a message needs text")
+        if self.updated is not None:
+            parse_ts(self.updated)
+
+
+@dataclass(frozen=True)
+class MessageReceipt(Payload):
+    """A device or seat reports a message delivered or read, on ``msg/receipt``."""
+
+    KIND = "message_receipt"
+    message: str
+    state: str
+    by: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_choice("state", self.state, RECEIPT_STATES)
+        if not (1 <= len(self.message) <= 64) or not self.by.strip():
+            raise PayloadError("a receipt names its message and who reports it")
+
+
 def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> None:
     if optional and lat is None and lon is None:
         return
@@ -471,7 +553,7 @@ def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> 
 PAYLOAD_KINDS: dict[str, type[Payload]] = {
     cls.KIND: cls
     for cls in (Event, UnitState, DroneTelemetry, LinkState, BackhaulState, GatewayStatus, HistoryRequest,
-                HistoryReply, Alarm, AlarmAck)
+                HistoryReply, Alarm, AlarmAck, Message, MessageReceipt)
 }
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from radios.schema import Alarm, Event, UnitState, format_ts, parse_ts, utc_now
+from radios.schema import Alarm, Event, Message, UnitState, format_ts, parse_ts, utc_now
 from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
@@ -98,8 +98,15 @@ def _add_alarms(db: Database) -> None:
     db["alarms"].create_index(["state", "ts"])
 
 
+def _add_message_details(db: Database) -> None:
+    # ``message`` is the latest payload as JSON (state included); older rows have none.
+    for column in ("category", "via", "message"):
+        db.execute(f"ALTER TABLE messages ADD COLUMN {column} TEXT")
+    db["messages"].create_index(["ts"])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _create_initial_tables, _add_event_search_and_corrections, _add_alarms,
+    _create_initial_tables, _add_event_search_and_corrections, _add_alarms, _add_message_details,
 ]
 
 
@@ -178,6 +185,16 @@ def _each(sql: str) -> Callable[[sqlite3.Connection, list[tuple]], list[bool]]:
 
 
 _insert_messages = _each(_INSERT_MESSAGE)
+_insert_message_payloads = _each(
+    "INSERT OR IGNORE INTO messages (id, ts, src, to_unit, text, state, category, via, message)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+# A state only moves forward (queued < sent < failed < delivered < read): a late or
+# repeated receipt changes nothing, and a receipt after a failure proves it arrived.
+_MESSAGE_RANK = ("(CASE {0} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'failed' THEN 2"
+                 " WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 ELSE -1 END)")
+_message_states = _each(
+    "UPDATE messages SET state = ?1, message = json_set(message, '$.state', ?1, '$.by', ?2, '$.updated', ?3)"
+    f" WHERE id = ?4 AND message IS NOT NULL AND {_MESSAGE_RANK.format('?1')} > {_MESSAGE_RANK.format('state')}")
 _insert_outbox = _each(_INSERT_OUTBOX)
 _insert_alarms = _each("INSERT OR IGNORE INTO alarms (id, ts, state, alarm) VALUES (?, ?, ?, ?)")
 # Only an active alarm changes state: a late second acknowledgement changes nothing.
@@ -262,6 +279,16 @@ class Store:
                     state: str = "queued") -> WriteReceipt:
         """Store a message to a unit; a repeated id is ignored (False)."""
         return self._submit(_insert_messages, (id, _canonical_ts(ts), src, to_unit, text, state))
+
+    def add_message_payload(self, message: Message) -> WriteReceipt:
+        """Keep an order or message with its delivery state; a repeated id is ignored (False)."""
+        return self._submit(_insert_message_payloads, (
+            message.id, _canonical_ts(message.ts), message.src, message.to, message.text, message.state,
+            message.category, message.via, json.dumps(message.to_dict(), ensure_ascii=False)))
+
+    def message_state(self, id: str, state: str, by: str | None = None) -> WriteReceipt:
+        """Move a message's delivery state forward; False if it is unknown or already that far."""
+        return self._submit(_message_states, (state, by, utc_now(), id))
 
     def add_alarm(self, alarm: Alarm) -> WriteReceipt:
         """Keep a newly raised alarm; a repeated id is ignored (False)."""
@@ -439,6 +466,18 @@ class Store:
         """The latest known state of every unit, by uid."""
         rows = self._query("SELECT state FROM units ORDER BY uid")
         return [UnitState.from_dict(json.loads(row["state"])) for row in rows]
+
+    def messages(self, since: str | None = None, limit: int = 1000) -> list[Message]:
+        """Orders and messages with ``ts >= since``, oldest first; the latest ``limit``."""
+        rows = self._query(
+            "SELECT message FROM (SELECT rowid AS n, ts, message FROM messages WHERE ts >= ? AND message IS NOT NULL"
+            " ORDER BY ts DESC, n DESC LIMIT ?) ORDER BY ts, n", (_bound(since, _EARLIEST), limit))
+        return [Message.from_dict(json.loads(row["message"])) for row in rows]
+
+    def message(self, id: str) -> Message | None:
+        """One order or message as it now stands, or None."""
+        rows = self._query("SELECT message FROM messages WHERE id = ? AND message IS NOT NULL", (id,))
+        return Message.from_dict(json.loads(rows[0]["message"])) if rows else None
 
     def alarms(self, state: str | None = "active") -> list[Alarm]:
         """Alarms in ``state`` (None: all), oldest first."""

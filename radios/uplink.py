@@ -37,7 +37,7 @@ from radios.outbox_policy import (
     PRIORITY_NAMES, PRIORITY_POSITION, OutboxItem, OutboxPolicy, priority_of_event,
 )
 from radios.reconnect_policy import ReconnectPolicy, ReconnectState
-from radios.schema import BackhaulState, Event, Topics, UnitState, utc_now
+from radios.schema import BackhaulState, Event, Payload, Topics, UnitState, utc_now
 from radios.store import Store
 from radios.write_receipt import WriteReceipt
 
@@ -47,12 +47,14 @@ SRC = "gateway/uplink"
 LOOP_TICK_S = 0.05  # longest a newly queued item waits before the worker looks
 REWIND_EVERY_S = 1.0  # look again from the head of the outbox at least this often
 COMPACT_EVERY_S = 5.0
+ENQUEUE_COMMIT_TIMEOUT_S = 10.0
 BACKOFF_SLICE_S = 0.5  # while waiting to reconnect, compaction still runs this often
 SESSION_EXPIRY_S = 7 * 24 * 3600  # HQ keeps the session (subscriptions, orders for us) a week
 UPLINK_RECONNECT = ReconnectPolicy(first_delay_s=0.5, max_delay_s=5.0)  # a backhaul comes back in seconds
 
 StateCallback = Callable[[BackhaulState], None]
 EventCallback = Callable[[Event], None]
+OrderCallback = Callable[[bytes], None]
 
 
 @dataclass(frozen=True)
@@ -88,18 +90,21 @@ class UplinkWorker:
 
     ``on_state(BackhaulState)`` is called on the uplink thread when the backhaul goes up
     or down; ``on_event(Event)`` on the same thread at an outage's start and end (the
-    gateway stores and publishes it, which queues it for HQ too).
+    gateway stores and publishes it, which queues it for HQ too). ``on_order(bytes)``,
+    also on the uplink thread, gets each order HQ sent on ``hq/orders``; paho
+    acknowledges it to HQ only after the callback returns, so it must store it first.
     """
 
     def __init__(self, settings: UplinkSettings, store: Store, topics: Topics, *,
                  on_state: StateCallback | None = None, on_event: EventCallback | None = None,
-                 reconnect: ReconnectPolicy = UPLINK_RECONNECT,
+                 on_order: OrderCallback | None = None, reconnect: ReconnectPolicy = UPLINK_RECONNECT,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.store = store
         self.topics = topics
         self._on_state = on_state or (lambda state: None)
         self._on_event = on_event or (lambda event: None)
+        self._on_order = on_order
         self._reconnect = reconnect
         self._clock = clock
         self._policy = OutboxPolicy.for_link(settings.link_kbps, settings.drain_share_percent, clock)
@@ -143,6 +148,11 @@ class UplinkWorker:
     def is_up(self) -> bool:
         return self._state == "up"
 
+    @property
+    def in_outage(self) -> bool:
+        """Any thread: a connection to HQ failed or was lost and none is up yet (not merely starting)."""
+        return self._outage_started is not None
+
     def enqueue(self, item: Event | UnitState) -> WriteReceipt:
         """Any thread: queue an event (by severity and category) or a unit state (as a position) for HQ."""
         if isinstance(item, Event):
@@ -150,6 +160,13 @@ class UplinkWorker:
         else:
             topic, priority = self.topics.unit(item.uid), PRIORITY_POSITION
         receipt = self.store.outbox_put(item.id, priority, topic, item.encode())
+        receipt.result(timeout=ENQUEUE_COMMIT_TIMEOUT_S)  # committed before the worker is told to look again
+        self.queued(priority)
+        return receipt
+
+    def enqueue_payload(self, topic: str, payload: Payload, priority: int) -> WriteReceipt:
+        """Any thread: queue any payload for HQ on ``topic`` (orders, messages, receipts for HQ)."""
+        receipt = self.store.outbox_put(payload.id, priority, topic, payload.encode())
         self.queued(priority)
         return receipt
 
@@ -339,21 +356,26 @@ class UplinkWorker:
         if reason_code.is_failure:
             self._ended = f"HQ refused the connection: {reason_code}"
             return
-        _, self._subscribe_mid = client.subscribe(self.ping_topic, qos=0)
+        topics = [(self.ping_topic, 0)] + ([(self.topics.hq_orders, 1)] if self._on_order else [])
+        _, self._subscribe_mid = client.subscribe(topics)
 
     def _handle_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         """paho's on_subscribe: connected and able to hear the ping, so the backhaul is up."""
         if mid != self._subscribe_mid:
             return
-        if any(code.is_failure for code in reason_codes):
+        if reason_codes[0].is_failure:
             self._ended = f"HQ refused the ping subscription: {reason_codes[0]}"
             return
+        if any(code.is_failure for code in reason_codes[1:]):
+            log.warning("uplink: HQ refused the subscription to its orders: %s", reason_codes[1])
         self._went_up()
 
     def _handle_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        """paho's on_message: our ping's echo gives the round trip."""
+        """paho's on_message: our ping's echo gives the round trip; HQ's orders go to ``on_order``."""
         if message.topic == self.ping_topic:
             self._ping.echoed(message.payload, self._clock())
+        elif message.topic == self.topics.hq_orders and self._on_order is not None:
+            self._on_order(message.payload)
 
     def _handle_publish(self, client, userdata, mid, reason_code, properties) -> None:
         """paho's on_publish: HQ acknowledged ``mid``; only now may its outbox row go."""

@@ -100,3 +100,28 @@ def test_ctrl_c_stops_the_demo_and_every_process_it_started():
     finally:
         reap(demo)
     assert not os.path.exists(f"/proc/{broker_pid}") or "Z" in open(f"/proc/{broker_pid}/stat").read().split()[2]
+
+
+def test_a_killed_demo_takes_its_broker_and_gateway_with_it():
+    demo = subprocess.Popen([sys.executable, "-m", "console", "demo", "--headless", "--duration", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    pids = []
+    try:
+        for line in demo.stdout:
+            if "(pid " in line:
+                pids.append(int(line.split("(pid ", 1)[1].split(",")[0].rstrip(")\n")))
+            if "running headless" in line:
+                break
+        assert len(pids) == 2, "the demo names its broker's and gateway's process ids"
+        demo.send_signal(signal.SIGKILL)  # no cleanup code runs
+        demo.wait(10)
+    finally:
+        reap(demo)
+    assert wait_until(lambda: not any(alive(pid) for pid in pids), 10), f"still running: {pids}"
+
+
+def alive(pid: int) -> bool:
+    try:
+        return "Z" not in open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False

@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from radios.child_process import die_with_parent
+
 SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
 SERVER_SCRIPT = Path(__file__).with_name("fake_cameras.py")
 READY_TIMEOUT_S = 15.0
@@ -55,6 +57,7 @@ class FakeCameraServer:
         process = subprocess.Popen(
             [SYSTEM_PYTHON, str(SERVER_SCRIPT), str(self.port), *self.mounts, *(["--auth", self.auth] if self.auth else [])],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._errors, text=True,
+            preexec_fn=die_with_parent,
         )
         self._process = process
         assert process.stdout is not None

@@ -437,6 +437,244 @@
     </message>
 </context>
 <context>
+    <name>BackhaulCardWidget</name>
+    <message>
+        <location filename="../../console/link_cards.py" line="158"/>
+        <source>Backhaul to HQ</source>
+        <translation>至指挥中心的回传链路</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="159"/>
+        <source>Reports waiting for HQ, last 10 minutes</source>
+        <translation>近 10 分钟待发往指挥中心的上报信息</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="166"/>
+        <source>up</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="166"/>
+        <source>down</source>
+        <translation>中断</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="167"/>
+        <source>not configured</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="168"/>
+        <source>No uplink is configured.</source>
+        <translation>未配置上行链路。</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="172"/>
+        <source>Queued: {items}</source>
+        <translation>待发：{items}</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="185"/>
+        <source>round trip {rtt} ms · backlog {backlog} · delivered {delivered} · for {since}</source>
+        <translation>往返时延 {rtt} 毫秒 · 积压 {backlog} · 已送达 {delivered} · 持续 {since}</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="193"/>
+        <source>alarms</source>
+        <translation>警报</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="193"/>
+        <source>orders</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="193"/>
+        <source>events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="194"/>
+        <source>positions</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/link_cards.py" line="194"/>
+        <source>bulk</source>
+        <translation>批量数据</translation>
+    </message>
+</context>
+<context>
+    <name>DroneHud</name>
+    <message>
+        <location filename="../../console/drone_hud.py" line="82"/>
+        <source>{km:.2f} km</source>
+        <translation>{km:.2f} 公里</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="83"/>
+        <source>{m:.0f} m</source>
+        <translation>{m:.0f} 米</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="151"/>
+        <location filename="../../console/drone_hud.py" line="394"/>
+        <source>LINK LOST</source>
+        <translation>失联</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="159"/>
+        <source>no drone</source>
+        <translation>未选定无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="160"/>
+        <source>waiting for telemetry</source>
+        <translation>等待遥测数据</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="161"/>
+        <source>battery —</source>
+        <translation>电池 —</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="161"/>
+        <source>link —</source>
+        <translation>链路 —</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="162"/>
+        <location filename="../../console/drone_hud.py" line="219"/>
+        <source>GPS —</source>
+        <translation>GPS —</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="164"/>
+        <source>ARMED</source>
+        <translation>已解锁</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="164"/>
+        <source>disarmed</source>
+        <translation>已上锁</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="168"/>
+        <source>battery {percent} · {volts}</source>
+        <translation>电池 {percent} · {volts}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="170"/>
+        <source>link {quality}</source>
+        <translation>链路 {quality}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="174"/>
+        <source>flight time —</source>
+        <translation>飞行时间 —</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="177"/>
+        <source>flight time {time}</source>
+        <translation>飞行时间 {time}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="187"/>
+        <source>ALT {alt} rel</source>
+        <translation>高度 {alt}（相对）</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="188"/>
+        <source>{alt} MSL</source>
+        <translation>海拔 {alt}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="189"/>
+        <source>climb {rate} m/s</source>
+        <translation>爬升 {rate} 米/秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="190"/>
+        <source>GS {speed} m/s</source>
+        <translation>地速 {speed} 米/秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="193"/>
+        <source>HDG {heading}</source>
+        <translation>航向 {heading}</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="214"/>
+        <source>no GPS</source>
+        <translation>无GPS</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="214"/>
+        <source>no fix</source>
+        <translation>未定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="214"/>
+        <source>2D fix</source>
+        <translation>2D定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="215"/>
+        <source>3D fix</source>
+        <translation>3D定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="215"/>
+        <source>DGPS</source>
+        <translation>差分GPS</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="215"/>
+        <source>RTK float</source>
+        <translation>RTK浮点解</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="216"/>
+        <source>RTK fixed</source>
+        <translation>RTK固定解</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="216"/>
+        <source>static</source>
+        <translation>静态</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="216"/>
+        <source>PPP</source>
+        <translation>PPP精密单点定位</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="221"/>
+        <source>{count} sats</source>
+        <translation>{count} 颗卫星</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="228"/>
+        <source>vehicle position unknown</source>
+        <translation>指挥车位置未知</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="231"/>
+        <source>drone position unknown</source>
+        <translation>无人机位置未知</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="233"/>
+        <source>vehicle {distance} at {bearing}°</source>
+        <translation>指挥车 {distance} · 方位 {bearing}°</translation>
+    </message>
+    <message>
+        <location filename="../../console/drone_hud.py" line="363"/>
+        <source>heading unknown</source>
+        <translation>航向未知</translation>
+    </message>
+</context>
+<context>
     <name>EventLogModel</name>
     <message>
         <location filename="../../console/event_log_model.py" line="104"/>
@@ -598,69 +836,59 @@
     </message>
 </context>
 <context>
-    <name>LinksModel</name>
+    <name>LinkCardWidget</name>
     <message>
-        <location filename="../../console/links_panel.py" line="42"/>
-        <source>Link</source>
-        <translation>链路</translation>
+        <location filename="../../console/link_cards.py" line="110"/>
+        <source>Messages per second in and out, last 10 minutes</source>
+        <translation>近 10 分钟每秒收发消息数</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="42"/>
-        <source>Type</source>
-        <translation>类型</translation>
+        <location filename="../../console/link_cards.py" line="123"/>
+        <source>signal {value}</source>
+        <translation>信号 {value}</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="42"/>
-        <source>State</source>
-        <translation>状态</translation>
+        <location filename="../../console/link_cards.py" line="125"/>
+        <source>round trip {ms} ms</source>
+        <translation>往返时延 {ms} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="42"/>
-        <source>Detail</source>
-        <translation>详情</translation>
+        <location filename="../../console/link_cards.py" line="136"/>
+        <source>never</source>
+        <translation>从未</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="42"/>
-        <source>In</source>
-        <translation>接收</translation>
+        <location filename="../../console/link_cards.py" line="136"/>
+        <source>{age} ago</source>
+        <translation>{age}前</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="43"/>
-        <source>Out</source>
-        <translation>发送</translation>
+        <location filename="../../console/link_cards.py" line="138"/>
+        <source>in {inbound} · out {outbound} · errors {errors} · {rate}/s · last seen {seen}</source>
+        <translation>收 {inbound} · 发 {outbound} · 错误 {errors} · {rate} 条/秒 · 最后上报 {seen}</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="43"/>
-        <source>Errors</source>
-        <translation>错误</translation>
-    </message>
-    <message>
-        <location filename="../../console/links_panel.py" line="43"/>
-        <source>Last seen</source>
-        <translation>最近活动</translation>
-    </message>
-    <message>
-        <location filename="../../console/links_panel.py" line="61"/>
+        <location filename="../../console/link_cards.py" line="146"/>
         <source>disabled</source>
         <translation>已停用</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="61"/>
+        <location filename="../../console/link_cards.py" line="146"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="61"/>
+        <location filename="../../console/link_cards.py" line="146"/>
         <source>up</source>
         <translation>正常</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="62"/>
+        <location filename="../../console/link_cards.py" line="147"/>
         <source>degraded</source>
         <translation>降级</translation>
     </message>
     <message>
-        <location filename="../../console/links_panel.py" line="62"/>
+        <location filename="../../console/link_cards.py" line="147"/>
         <source>down</source>
         <translation>中断</translation>
     </message>
@@ -668,7 +896,7 @@
 <context>
     <name>LinksPanel</name>
     <message>
-        <location filename="../../console/links_panel.py" line="76"/>
+        <location filename="../../console/links_panel.py" line="29"/>
         <source>No link has reported yet. Links appear here when the gateway publishes them.</source>
         <translation>尚无链路上报状态。网关发布链路后，将在此处显示。</translation>
     </message>
@@ -676,111 +904,362 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/main_window.py" line="41"/>
+        <location filename="../../console/main_window.py" line="46"/>
         <source>Map</source>
         <translation>地图</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="42"/>
+        <location filename="../../console/main_window.py" line="47"/>
         <source>Video</source>
         <translation>视频</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="43"/>
+        <location filename="../../console/main_window.py" line="48"/>
         <source>Links</source>
         <translation>链路</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="44"/>
+        <location filename="../../console/main_window.py" line="49"/>
         <source>Event log</source>
         <translation>事件日志</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="45"/>
+        <location filename="../../console/main_window.py" line="50"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="78"/>
+        <location filename="../../console/main_window.py" line="85"/>
         <source>mcv — {vehicle} — {seat} seat</source>
         <translation>mcv — {vehicle} — {seat}席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="118"/>
+        <location filename="../../console/main_window.py" line="131"/>
         <source>Seats</source>
         <translation>席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="131"/>
+        <location filename="../../console/main_window.py" line="144"/>
         <source>Alarms</source>
         <translation>警报</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="138"/>
+        <location filename="../../console/main_window.py" line="151"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="142"/>
+        <location filename="../../console/main_window.py" line="155"/>
         <source>Reset seat layout</source>
         <translation>重置席位布局</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="143"/>
+        <location filename="../../console/main_window.py" line="156"/>
         <source>Switch day/night theme</source>
         <translation>切换日间/夜间主题</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="144"/>
+        <location filename="../../console/main_window.py" line="157"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="145"/>
+        <location filename="../../console/main_window.py" line="158"/>
         <source>New log entry</source>
         <translation>新建日志条目</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="147"/>
+        <location filename="../../console/main_window.py" line="160"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="148"/>
+        <location filename="../../console/main_window.py" line="161"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="149"/>
-        <location filename="../../console/main_window.py" line="169"/>
+        <location filename="../../console/main_window.py" line="162"/>
+        <location filename="../../console/main_window.py" line="182"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
 </context>
 <context>
+    <name>MapInteractions</name>
+    <message>
+        <location filename="../../console/map_interactions.py" line="65"/>
+        <source>Measure</source>
+        <translation>测量</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="67"/>
+        <source>Measure distance and area: click points on the map; Esc clears (Ctrl+M)</source>
+        <translation>测量距离和面积：在地图上点击选点；按 Esc 清除（Ctrl+M）</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="113"/>
+        <source>Asking the gateway for the track…</source>
+        <translation>正在向网关请求轨迹…</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="122"/>
+        <location filename="../../console/map_interactions.py" line="177"/>
+        <source>No answer from the gateway; try again.</source>
+        <translation>网关无响应，请重试。</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="183"/>
+        <source>The gateway could not give the track: {error}</source>
+        <translation>网关无法提供轨迹：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="187"/>
+        <source>Track: {count} positions</source>
+        <translation>轨迹：{count} 个位置点</translation>
+    </message>
+    <message>
+        <location filename="../../console/map_interactions.py" line="189"/>
+        <source> (the latest only; choose a shorter time for older ones)</source>
+        <translation>（仅显示最新的位置点；如需查看更早的位置，请选择更短的时段）</translation>
+    </message>
+</context>
+<context>
     <name>MapView</name>
     <message>
-        <location filename="../../console/map_view.py" line="86"/>
+        <location filename="../../console/map_view.py" line="87"/>
         <source>No map source configured — add [[map.sources]] (id, kind = &quot;mbtiles&quot;, path) to the config file to draw tiles. Units are shown on a plain grid.</source>
         <translation>未配置地图源 — 请在配置文件中添加 [[map.sources]]（id、kind = &quot;mbtiles&quot;、path）以显示地图瓦片。单位显示在坐标网格上。</translation>
     </message>
     <message>
-        <location filename="../../console/map_view.py" line="89"/>
+        <location filename="../../console/map_view.py" line="90"/>
         <source>Map source &apos;{id}&apos;: the file {path} is missing — check path in [[map.sources]] or seed it with `mcv maps seed`. Units are shown on a plain grid.</source>
         <translation>地图源“{id}”：文件 {path} 不存在 — 请检查 [[map.sources]] 中的 path，或用 `mcv maps seed` 生成瓦片。单位显示在坐标网格上。</translation>
     </message>
     <message>
-        <location filename="../../console/map_view.py" line="172"/>
+        <location filename="../../console/map_view.py" line="173"/>
         <source>Map source &apos;{id}&apos; cannot be used: {reason} Units are shown on a plain grid.</source>
         <translation>地图源“{id}”无法使用：{reason} 单位显示在坐标网格上。</translation>
     </message>
 </context>
 <context>
+    <name>MeasureTool</name>
+    <message>
+        <location filename="../../console/measure_tool.py" line="58"/>
+        <source>Measure: click points on the map; Esc clears</source>
+        <translation>测量：在地图上点击选点；按 Esc 清除</translation>
+    </message>
+    <message>
+        <location filename="../../console/measure_tool.py" line="59"/>
+        <source>Distance {distance}</source>
+        <translation>距离 {distance}</translation>
+    </message>
+    <message>
+        <location filename="../../console/measure_tool.py" line="61"/>
+        <source> · area {area}</source>
+        <translation> · 面积 {area}</translation>
+    </message>
+</context>
+<context>
     <name>MessagesPanel</name>
     <message>
-        <location filename="../../console/notice_panels.py" line="23"/>
-        <source>Sending orders and messages to units is not part of this version. Use the event log to record orders given by radio.</source>
-        <translation>本版本尚不支持向各单位下达指令和发送消息。通过电台下达的指令，请记入事件日志。</translation>
+        <location filename="../../console/messages_panel.py" line="33"/>
+        <source>Evacuate block {x}</source>
+        <translation>撤离 {x} 号楼</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="34"/>
+        <source>Report status</source>
+        <translation>报告状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="35"/>
+        <source>Return to vehicle</source>
+        <translation>返回指挥车</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="36"/>
+        <source>Hold position</source>
+        <translation>原地待命</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="42"/>
+        <source>Received</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="42"/>
+        <source>Will comply</source>
+        <translation>照办</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="42"/>
+        <source>Unable to comply</source>
+        <translation>无法执行</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="48"/>
+        <source>◷ queued</source>
+        <translation>◷ 待发</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="49"/>
+        <source>✓ sent</source>
+        <translation>✓ 已发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="50"/>
+        <source>✓✓ delivered</source>
+        <translation>✓✓ 已送达</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="51"/>
+        <source>✓✓ read</source>
+        <translation>✓✓ 已读</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="52"/>
+        <source>✗ failed</source>
+        <translation>✗ 失败</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="57"/>
+        <source>radio</source>
+        <translation>电台</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="57"/>
+        <source>HQ</source>
+        <translation>指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="77"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="77"/>
+        <source>To / from</source>
+        <translation>发往/来自</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="77"/>
+        <source>Text</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="77"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="78"/>
+        <source>Via</source>
+        <translation>通道</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="96"/>
+        <source>Mark read</source>
+        <translation>标记已读</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="98"/>
+        <source>Tell HQ a person has read this order</source>
+        <translation>通知指挥中心此指令已有人阅读</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="101"/>
+        <source>Reply:</source>
+        <translation>回复：</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="116"/>
+        <source>Order</source>
+        <translation>指令</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="117"/>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="120"/>
+        <source>Template…</source>
+        <translation>模板…</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="125"/>
+        <source>Order or message (Enter sends)</source>
+        <translation>指令或消息（按回车发送）</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="126"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="130"/>
+        <source>To:</source>
+        <translation>发往：</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="148"/>
+        <location filename="../../console/messages_panel.py" line="281"/>
+        <source>Everyone</source>
+        <translation>全体</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="150"/>
+        <location filename="../../console/messages_panel.py" line="285"/>
+        <source>Group: {name}</source>
+        <translation>分组：{name}</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="151"/>
+        <location filename="../../console/messages_panel.py" line="283"/>
+        <source>District HQ</source>
+        <translation>区指挥中心</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="258"/>
+        <source>from {who}</source>
+        <translation>来自 {who}</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="263"/>
+        <source>{state} by {who}</source>
+        <translation>{state}（{who}）</translation>
+    </message>
+</context>
+<context>
+    <name>OverlayLayer</name>
+    <message>
+        <location filename="../../console/overlay_layer.py" line="152"/>
+        <source>{name} — {count} inside</source>
+        <translation>{name} — 区内 {count} 个单位</translation>
+    </message>
+</context>
+<context>
+    <name>OverlayListWidget</name>
+    <message>
+        <location filename="../../console/overlay_layer.py" line="205"/>
+        <source>{name} ({count} features)</source>
+        <translation>{name}（{count} 个要素）</translation>
+    </message>
+    <message>
+        <location filename="../../console/overlay_layer.py" line="211"/>
+        <source>{id}: not shown</source>
+        <translation>{id}：未显示</translation>
+    </message>
+    <message>
+        <location filename="../../console/overlay_layer.py" line="212"/>
+        <source>Overlay &apos;{id}&apos; cannot be drawn: {reason}</source>
+        <translation>图层“{id}”无法绘制：{reason}</translation>
+    </message>
+    <message>
+        <location filename="../../console/overlay_layer.py" line="216"/>
+        <source>Map overlays: tick to show, untick to hide</source>
+        <translation>地图图层：勾选显示，取消勾选隐藏</translation>
     </message>
 </context>
 <context>
@@ -870,6 +1349,108 @@
     </message>
 </context>
 <context>
+    <name>TrafficMonitorWidget</name>
+    <message>
+        <location filename="../../console/traffic_monitor.py" line="30"/>
+        <source>Raw traffic — the last {count} messages on link and unit topics</source>
+        <translation>原始流量 — 链路和单位主题上最近 {count} 条消息</translation>
+    </message>
+    <message>
+        <location filename="../../console/traffic_monitor.py" line="32"/>
+        <location filename="../../console/traffic_monitor.py" line="68"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location filename="../../console/traffic_monitor.py" line="42"/>
+        <source>No traffic on link or unit topics yet.</source>
+        <translation>链路和单位主题上暂无流量。</translation>
+    </message>
+    <message>
+        <location filename="../../console/traffic_monitor.py" line="68"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+</context>
+<context>
+    <name>UnitDetailsPanel</name>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="53"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="57"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="57"/>
+        <source>Position</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="57"/>
+        <source>DMS</source>
+        <translation>度分秒</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="58"/>
+        <source>Heading</source>
+        <translation>航向</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="58"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="58"/>
+        <source>Age</source>
+        <translation>最后上报</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="59"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="65"/>
+        <source>Open video</source>
+        <translation>打开视频</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="67"/>
+        <source>Follow</source>
+        <translation>跟随</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="71"/>
+        <source>Last {n} min</source>
+        <translation>最近 {n} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="72"/>
+        <source>Last {n} h</source>
+        <translation>最近 {n} 小时</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="75"/>
+        <source>Show track</source>
+        <translation>显示轨迹</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="77"/>
+        <source>Clear track</source>
+        <translation>清除轨迹</translation>
+    </message>
+    <message>
+        <location filename="../../console/unit_details_panel.py" line="111"/>
+        <source>{ms:.1f} m/s ({kmh:.0f} km/h)</source>
+        <translation>{ms:.1f} 米/秒（{kmh:.0f} 公里/小时）</translation>
+    </message>
+</context>
+<context>
     <name>UnitsModel</name>
     <message>
         <location filename="../../console/units_panel.py" line="51"/>
@@ -928,89 +1509,94 @@
 <context>
     <name>VideoTileWidget</name>
     <message>
-        <location filename="../../console/video_tile.py" line="140"/>
+        <location filename="../../console/video_tile.py" line="148"/>
         <source>{fps:.0f} fps</source>
         <translation>{fps:.0f} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="144"/>
+        <location filename="../../console/video_tile.py" line="152"/>
         <source>{kbps:.0f} kb/s</source>
         <translation>{kbps:.0f} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="146"/>
+        <location filename="../../console/video_tile.py" line="154"/>
         <source>frame age {ms:.0f} ms</source>
         <translation>画面延时 {ms:.0f} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="147"/>
+        <location filename="../../console/video_tile.py" line="155"/>
         <source>{count} reconnects</source>
         <translation>重连 {count} 次</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="154"/>
+        <location filename="../../console/video_tile.py" line="162"/>
         <source>SIGNAL LOST</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="156"/>
+        <location filename="../../console/video_tile.py" line="164"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="158"/>
+        <location filename="../../console/video_tile.py" line="166"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="166"/>
+        <location filename="../../console/video_tile.py" line="174"/>
         <source>no picture for {seconds:.0f} s</source>
         <translation>已 {seconds:.0f} 秒无画面</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="173"/>
+        <location filename="../../console/video_tile.py" line="181"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="174"/>
+        <location filename="../../console/video_tile.py" line="182"/>
         <source>live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="175"/>
+        <location filename="../../console/video_tile.py" line="183"/>
         <source>signal lost</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="176"/>
+        <location filename="../../console/video_tile.py" line="184"/>
         <source>reconnecting</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="177"/>
+        <location filename="../../console/video_tile.py" line="185"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="182"/>
+        <location filename="../../console/video_tile.py" line="190"/>
         <source>drone</source>
         <translation>无人机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="183"/>
+        <location filename="../../console/video_tile.py" line="191"/>
         <source>body camera</source>
         <translation>执法记录仪</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="184"/>
+        <location filename="../../console/video_tile.py" line="192"/>
         <source>mast camera</source>
         <translation>桅杆摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="185"/>
+        <location filename="../../console/video_tile.py" line="193"/>
         <source>fixed camera</source>
         <translation>固定摄像机</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="252"/>
+        <source>Snapshot</source>
+        <translation>截图</translation>
     </message>
 </context>
 <context>

@@ -71,7 +71,7 @@ def test_status_bar_shows_broker_gateway_and_backhaul(system, qtbot):
 def test_units_and_links_come_from_the_bus(system, qtbot):
     config, gateway, console = system
     gateway.publish_status()
-    qtbot.waitUntil(lambda: console.window.links.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: list(console.window.links.cards) == ["local-bus"], timeout=5000)
     from radios.schema import UnitState
 
     unit = UnitState.create("sim", uid="r9", unit_kind="responder", callsign="Rescue 9", lat=30.3, lon=120.1)

@@ -83,7 +83,7 @@ def chinese(qapp):
     ("Seats", "Commander", "指挥员"),
     ("Seats", "Communications", "通信保障"),
     ("Seats", "Drone", "无人机"),
-    ("LinksModel", "Link", "链路"),
+    ("MainWindow", "Links", "链路"),
     ("StatusBar", "Backhaul: DOWN · {backlog} queued", "回传：中断 · {backlog} 条待发"),
 ])
 def test_translator_returns_chinese(chinese, context, source, expected):

@@ -21,9 +21,8 @@ class HqBroker:
 
     def __init__(self, folder: Path, extra_config: str = "") -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        # "user root" keeps a root test run from dropping privileges and losing the folder.
         self._config = (f"persistence true\npersistence_location {folder}/\nmax_queued_messages 0\n"
-                        f"user root\n{extra_config}")
+                        f"{extra_config}")
         self.broker = LocalBroker(extra_config=self._config)
         self.port = self.broker.port
         self.host = self.broker.host

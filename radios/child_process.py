@@ -1,0 +1,19 @@
+"""Child processes that end with the process that started them, even when it is killed."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for ``subprocess.Popen``: the child gets SIGTERM when its parent dies.
+
+    The demo's broker, gateway and cameras must not outlive a demo that was killed
+    (SIGKILL runs no cleanup); Linux delivers the signal, elsewhere this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
