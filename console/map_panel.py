@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHeaderView, QSplitter, QTableView, QVBoxLayout, Q
 from console.map_interactions import MapInteractions
 from console.map_view import MapView
 from console.track_layer import TrackLayer
-from console.units_panel import AGE_REFRESH_MS, UnitsModel
+from console.units_model import AGE_REFRESH_MS, UnitsModel
 from radios.config import MapSourceConfig
 
 MAP_SHARE = 0.75

@@ -1453,57 +1453,69 @@
 <context>
     <name>UnitsModel</name>
     <message>
-        <location filename="../../console/units_panel.py" line="51"/>
+        <location filename="../../console/units_model.py" line="16"/>
+        <source>vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <location filename="../../console/units_model.py" line="17"/>
+        <source>responder</source>
+        <translation>单兵</translation>
+    </message>
+    <message>
+        <location filename="../../console/units_model.py" line="18"/>
+        <source>drone</source>
+        <translation>无人机</translation>
+    </message>
+    <message>
+        <location filename="../../console/units_model.py" line="19"/>
+        <source>TAK contact</source>
+        <translation>TAK 终端</translation>
+    </message>
+    <message>
+        <location filename="../../console/units_model.py" line="20"/>
+        <source>radio</source>
+        <translation>电台</translation>
+    </message>
+    <message>
+        <location filename="../../console/units_model.py" line="60"/>
         <source>Callsign</source>
         <translation>呼号</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="51"/>
+        <location filename="../../console/units_model.py" line="60"/>
         <source>Kind</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="51"/>
+        <location filename="../../console/units_model.py" line="60"/>
         <source>Latitude</source>
         <translation>纬度</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="51"/>
+        <location filename="../../console/units_model.py" line="60"/>
         <source>Longitude</source>
         <translation>经度</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="52"/>
+        <location filename="../../console/units_model.py" line="61"/>
         <source>Heading</source>
         <translation>航向</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="52"/>
+        <location filename="../../console/units_model.py" line="61"/>
         <source>Speed m/s</source>
         <translation>速度 m/s</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="52"/>
+        <location filename="../../console/units_model.py" line="61"/>
         <source>Age</source>
         <translation>最后上报</translation>
     </message>
     <message>
-        <location filename="../../console/units_panel.py" line="66"/>
+        <location filename="../../console/units_model.py" line="75"/>
         <source>{seconds} s</source>
         <translation>{seconds} 秒前</translation>
-    </message>
-</context>
-<context>
-    <name>UnitsPanel</name>
-    <message>
-        <location filename="../../console/units_panel.py" line="79"/>
-        <source>The map view is not part of this version; {count} map source(s) configured. Units are listed by position.</source>
-        <translation>本版本尚不含地图视图；已配置 {count} 个地图源。各单位按位置列出。</translation>
-    </message>
-    <message>
-        <location filename="../../console/units_panel.py" line="82"/>
-        <source>No map source configured. Units are listed by position.</source>
-        <translation>未配置地图源。各单位按位置列出。</translation>
     </message>
 </context>
 <context>

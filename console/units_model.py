@@ -1,15 +1,24 @@
-"""The Map dock until a map view exists: what is missing, said plainly, and every unit by position."""
+"""Every unit the bus reports, one row each with its age: the table under the map."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
 from radios.schema import UnitState, parse_ts
 
 AGE_REFRESH_MS = 1000
+
+
+def unit_kind_label(kind: str) -> str:
+    return {
+        "vehicle": QCoreApplication.translate("UnitsModel", "vehicle"),
+        "responder": QCoreApplication.translate("UnitsModel", "responder"),
+        "drone": QCoreApplication.translate("UnitsModel", "drone"),
+        "tak": QCoreApplication.translate("UnitsModel", "TAK contact"),
+        "radio": QCoreApplication.translate("UnitsModel", "radio"),
+    }.get(kind, kind)
 
 
 class UnitsModel(QAbstractTableModel):
@@ -59,7 +68,7 @@ class UnitsModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             column = self.COLUMNS[index.column()]
             return {
-                "callsign": unit.callsign, "kind": unit.unit_kind,
+                "callsign": unit.callsign, "kind": unit_kind_label(unit.unit_kind),
                 "lat": f"{unit.lat:.5f}", "lon": f"{unit.lon:.5f}",
                 "heading": "—" if unit.heading is None else f"{unit.heading:.0f}°",
                 "speed": "—" if unit.speed is None else f"{unit.speed:.1f}",
@@ -68,34 +77,3 @@ class UnitsModel(QAbstractTableModel):
         if role == Qt.ForegroundRole and age_s > self.stale_after_s:
             return Qt.gray
         return None
-
-
-class UnitsPanel(QWidget):
-    """Shows which map source is missing and lists the units the bus reports."""
-
-    def __init__(self, bus, map_sources: tuple, stale_after_s: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        if map_sources:
-            notice = self.tr("The map view is not part of this version; {count} map source(s) configured. "
-                             "Units are listed by position.").format(count=len(map_sources))
-        else:
-            notice = self.tr("No map source configured. Units are listed by position.")
-        self.notice = QLabel(notice, self)
-        self.notice.setObjectName("mapNotice")
-        self.notice.setProperty("role", "empty")
-        self.notice.setWordWrap(True)
-        self.model = UnitsModel(stale_after_s, self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.table, 1)
-        bus.units_changed.connect(self.model.update)
-        self._ages = QTimer(self, interval=AGE_REFRESH_MS)
-        self._ages.timeout.connect(self.model.refresh_ages)
-        self._ages.start()
