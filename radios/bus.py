@@ -103,9 +103,9 @@ class MqttBus:
         self._refused: str | None = None   # bus thread: why the broker refused the last CONNECT
         self._fall_back = False
         self.reply_topic = f"mcv/reply/{settings.client_id}"
-        self._wake_reader, self._wake_writer = socket.socketpair()
-        self._wake_reader.setblocking(False)
-        self._wake_writer.setblocking(False)
+        # Made by start() and closed by the network thread: a bus never started holds no socket.
+        self._wake_reader: socket.socket | None = None
+        self._wake_writer: socket.socket | None = None
         self._client = self._build_client()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -114,6 +114,9 @@ class MqttBus:
         """Start the network thread; it connects and keeps reconnecting until ``stop``."""
         if self._thread is not None:
             return
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
         self._thread = threading.Thread(target=self._run, name=f"bus-{self.settings.client_id}", daemon=True)
         self._thread.start()
 
@@ -123,9 +126,6 @@ class MqttBus:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout_s)
-        else:  # never started: the network thread did not get to close the wake-up pair
-            self._wake_reader.close()
-            self._wake_writer.close()
 
     @property
     def is_connected(self) -> bool:
@@ -292,8 +292,11 @@ class MqttBus:
 
     def _wake(self, client, userdata, sock) -> None:
         """paho's on_socket_register_write (any publishing thread): wake the bus thread to write."""
+        writer = self._wake_writer
+        if writer is None:  # not started yet: the first turn of the loop writes what is queued
+            return
         try:
-            self._wake_writer.send(b"\0")
+            writer.send(b"\0")
         except (BlockingIOError, OSError):
             pass
 
