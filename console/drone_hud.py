@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from maps.footprint import distance_bearing
-from radios.drone_state import CRITICAL_BATTERY_PERCENT, LOW_BATTERY_PERCENT
+from radios.drone_limits import CRITICAL_BATTERY_PERCENT, LOW_BATTERY_PERCENT
 from radios.schema import DroneTelemetry, UnitState
 
 TELEMETRY_SILENT_S = 10.0  # no telemetry at all for this long (gateway or broker gone) reads as a lost link
