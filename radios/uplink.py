@@ -20,8 +20,10 @@ Loss is noticed by MQTT keepalive and by an application ping echoed by HQ's brok
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from radios.backhaul_policy import CONNECT_TIMEOUT_S, KEEPALIVE_S, LOST, PING_TIMEOUT_S, SEND, PingPolicy
+from radios.bus import _TlsContext
 from radios.bus_settings import BusSettings
 from radios.config import Config
 from radios.outbox_policy import (
@@ -47,7 +50,6 @@ SRC = "gateway/uplink"
 LOOP_TICK_S = 0.05  # longest a newly queued item waits before the worker looks
 REWIND_EVERY_S = 1.0  # look again from the head of the outbox at least this often
 COMPACT_EVERY_S = 5.0
-ENQUEUE_COMMIT_TIMEOUT_S = 10.0
 BACKOFF_SLICE_S = 0.5  # while waiting to reconnect, compaction still runs this often
 SESSION_EXPIRY_S = 7 * 24 * 3600  # HQ keeps the session (subscriptions, orders for us) a week
 UPLINK_RECONNECT = ReconnectPolicy(first_delay_s=0.5, max_delay_s=5.0)  # a backhaul comes back in seconds
@@ -128,6 +130,8 @@ class UplinkWorker:
         self._rewound_at = self._compacted_at = clock()
         self._subscribe_mid: int | None = None
         self._ended = ""  # why HQ refused this connection, if it did
+        self._tls: _TlsContext | None = None  # this connection's TLS context, if HQ uses TLS
+        self._committing: deque[tuple[WriteReceipt, int]] = deque()  # queued rows, appended by any thread
 
     # -- any thread ------------------------------------------------------------------
 
@@ -154,27 +158,27 @@ class UplinkWorker:
         return self._outage_started is not None
 
     def enqueue(self, item: Event | UnitState) -> WriteReceipt:
-        """Any thread: queue an event (by severity and category) or a unit state (as a position) for HQ."""
+        """Any thread: queue an event (by severity and category) or a unit state (as a position) for HQ.
+
+        Returns at once; the receipt settles when the row is committed (nothing is sent before).
+        """
         if isinstance(item, Event):
             topic, priority = self.topics.events, priority_of_event(item.severity, item.category)
         else:
             topic, priority = self.topics.unit(item.uid), PRIORITY_POSITION
-        receipt = self.store.outbox_put(item.id, priority, topic, item.encode())
-        receipt.result(timeout=ENQUEUE_COMMIT_TIMEOUT_S)  # committed before the worker is told to look again
-        self.queued(priority)
-        return receipt
+        return self._queue(item.id, priority, topic, item.encode())
 
     def enqueue_payload(self, topic: str, payload: Payload, priority: int) -> WriteReceipt:
         """Any thread: queue any payload for HQ on ``topic`` (orders, messages, receipts for HQ)."""
-        receipt = self.store.outbox_put(payload.id, priority, topic, payload.encode())
-        self.queued(priority)
-        return receipt
+        return self._queue(payload.id, priority, topic, payload.encode())
 
-    def queued(self, priority: int) -> None:
-        """Any thread: an item was put in the outbox; one ahead of what is being sent is looked at now."""
-        cursor = self._cursor
-        if cursor is None or priority < cursor[0]:
-            self._rewind = True
+    def _queue(self, id: str, priority: int, topic: str, payload: bytes) -> WriteReceipt:
+        """Any thread: put a row in the outbox; the uplink thread notices it once committed."""
+        receipt = self.store.outbox_put(id, priority, topic, payload)
+        # Waiting here for the commit would cost the caller a disk sync per item; the uplink
+        # thread instead looks at the receipts (deque appends are atomic).
+        self._committing.append((receipt, priority))
+        return receipt
 
     def backhaul_state(self) -> BackhaulState:
         """Any thread: the backhaul's state now, with the outbox backlog read from the store."""
@@ -204,6 +208,7 @@ class UplinkWorker:
             resume = self._clock() + (decision.delay_s or 0.0)
             while not self._stopping.is_set() and self._clock() < resume:
                 self._stopping.wait(min(BACKOFF_SLICE_S, max(0.0, resume - self._clock())))
+                self._notice_committed()
                 self._compact_if_due(self._clock())
 
     def _new_client(self) -> mqtt.Client:
@@ -212,10 +217,17 @@ class UplinkWorker:
         if s.username:
             client.username_pw_set(s.username, s.password)
         if s.tls:
-            client.tls_set(ca_certs=s.ca_file)
+            self._tls = _TlsContext(ssl.PROTOCOL_TLS_CLIENT)
+            if s.ca_file:
+                self._tls.load_verify_locations(cafile=s.ca_file)
+            else:
+                self._tls.load_default_certs()
+            client.tls_set_context(self._tls)
         client.connect_timeout = CONNECT_TIMEOUT_S
-        client.max_inflight_messages_set(self._policy.max_in_flight)
-        client.max_queued_messages_set(0)  # the worker bounds what it hands paho
+        # The worker bounds what is in flight itself (OutboxPolicy); paho's own bound would
+        # scan every message in flight on each PUBACK.
+        client.max_inflight_messages_set(0)
+        client.max_queued_messages_set(0)
         client.on_connect = self._handle_connect
         client.on_subscribe = self._handle_subscribe
         client.on_publish = self._handle_publish
@@ -237,6 +249,11 @@ class UplinkWorker:
         try:
             client.connect(s.host, s.port, KEEPALIVE_S, clean_start=False, properties=props)
         except (OSError, ValueError) as exc:  # refused, unreachable, TLS handshake (ssl.SSLError)
+            if self._tls is not None and self._tls.last_socket is not None:
+                self._tls.last_socket.close()  # paho leaves a failed handshake's socket open
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                return (f"HQ's TLS certificate at {s.host}:{s.port} is not trusted ({exc.verify_message}); "
+                        "check [uplink] ca_file against HQ's CA")
             return f"cannot reach HQ at {s.host}:{s.port}: {exc}"
         try:
             while not self._stopping.is_set():
@@ -271,8 +288,20 @@ class UplinkWorker:
         if sock is not None:
             sock.close()
 
+    def _notice_committed(self) -> None:
+        """A committed row ahead of what is being sent makes the next feed start from the head.
+
+        Receipts settle in the order the rows were queued (one writer), so the first still
+        pending ends the look.
+        """
+        while self._committing and self._committing[0][0].done():
+            _, priority = self._committing.popleft()
+            if self._cursor is not None and priority < self._cursor[0]:
+                self._rewind = True
+
     def _feed(self, client: mqtt.Client, now: float) -> None:
         """Publish the next rows the policy allows; remember each mid until its PUBACK."""
+        self._notice_committed()
         wanted = self._policy.slots(len(self._in_flight))
         if not wanted:
             return
