@@ -18,7 +18,7 @@ from radios.bus_settings import BusSettings
 from radios.input_guard import BadInputLog
 from radios.schema import (
     Alarm, AlarmAck, BackhaulState, Message, MessageReceipt, DroneTelemetry, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState,
-    PayloadError, Topics, UnitState, decode,
+    PayloadError, StreamAnnouncement, Topics, UnitState, decode,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class BusClient(QObject):
     alarm_changed = Signal(object)  # Alarm: raised, or acknowledged by some seat
     message_changed = Signal(object)  # Message: sent by some seat or HQ, or its delivery state moved
     drone_changed = Signal(object)  # DroneTelemetry (the gateway throttles it to a few per second)
+    stream_announced = Signal(object)  # StreamAnnouncement: the video catalogue (configured, drones', TAK devices')
 
     # Internal hops from the bus thread to the GUI thread.
     _unit_arrived = Signal(object)
@@ -148,6 +149,7 @@ class BusClient(QObject):
             "alarm": (Alarm, self.alarm_changed),
             "message": (Message, self.message_changed),
             "drone": (DroneTelemetry, self.drone_changed),
+            "video": (StreamAnnouncement, self.stream_announced),
         }.get(kind)
         if route is None or not payload:  # an empty retained message clears a topic
             return

@@ -22,6 +22,7 @@ from radios.child_process import die_with_parent
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, load_config
 from radios.fake_drone import FakeDrone
+from radios.fake_tak import PARTNER_TEAM, FakeTakPeer
 from radios.field_sim import RESPONDERS, SimulatedResponders
 from radios.modem_emulator import PtyModem
 from radios.schema import GatewayStatus, PayloadError, Topics, decode
@@ -75,7 +76,8 @@ MAX_TRACK_POINTS = 10_000_000  # the summary counts every stored report
 
 
 def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = None,
-                     camera_port: int | None = None, drone_port: int | None = None) -> str:
+                     camera_port: int | None = None, drone_port: int | None = None,
+                     tak: tuple[int, int] | None = None) -> str:
     """The run's config file; JSON string quoting is valid TOML basic-string quoting."""
     text = (
         "# Written by mcv demo for this run.\n"
@@ -96,6 +98,9 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
     if drone_port:
         text += (f'\n[[links]]\nid = "drone-radio"\ntype = "mavlink"\n'
                  f'url = "udpin:127.0.0.1:{drone_port}"\n')
+    if tak:  # (the CoT link's port, the fake TAK team's port): a partner agency's ATAK users
+        text += (f'\n[[links]]\nid = "tak-partners"\ntype = "cot"\n'
+                 f'url = "udp://127.0.0.1:{tak[0]}?peer=127.0.0.1:{tak[1]}"\n')
     return text
 
 
@@ -126,6 +131,7 @@ class DemoField:
         self.field: SimulatedResponders | None = None
         self.cameras: FakeCameraServer | None = None
         self.drone: FakeDrone | None = None
+        self.tak: FakeTakPeer | None = None
         self.satcom: PtyModem | None = None  # an Iridium SBD modem emulator on a pty
         self._bus: MqttBus | None = None
         self.config: Config | None = None
@@ -137,13 +143,15 @@ class DemoField:
         config_path = self.run_dir / "mcv.toml"
         camera_port = self._start_cameras(say)
         drone_port = free_port(kind=socket.SOCK_DGRAM)
+        self.tak = FakeTakPeer(free_port(kind=socket.SOCK_DGRAM))  # binds its own port now, sends once started
         try:
             self.satcom = PtyModem(self.run_dir).start()
             say(f"starting a satellite modem emulator (Iridium SBD) on {self.satcom.device}")
         except RuntimeError as exc:
             say(f"no satellite modem: {exc}")
         config_path.write_text(demo_config_text(broker_url, self.run_dir / "mcv.sqlite3",
-                                                make_demo_tiles(self.run_dir, say), camera_port, drone_port)
+                                                make_demo_tiles(self.run_dir, say), camera_port, drone_port,
+                                                (self.tak.address[1], self.tak.listen_port))
                                + (self.satcom.link_config() if self.satcom else ""))
         self.config = load_config(config_path)
         with open(self.run_dir / "gateway.log", "wb") as gateway_log:
@@ -177,6 +185,8 @@ class DemoField:
         video = f"rtsp://127.0.0.1:{camera_port}/drone-1" if camera_port else None
         say(f"starting a simulated drone (MAVLink over UDP to 127.0.0.1:{drone_port}) flying a search pattern")
         self.drone = FakeDrone(drone_port, sysid=DEMO_DRONE_SYSID, video_uri=video).start()
+        say(f"starting {len(PARTNER_TEAM)} TAK contacts (a partner team, CoT over UDP to 127.0.0.1:{self.tak.address[1]})")
+        self.tak.start()
         return self.config
 
     def _start_cameras(self, say) -> int | None:
@@ -208,6 +218,9 @@ class DemoField:
         if self.drone is not None:
             self.drone.stop()
             self.drone = None
+        if self.tak is not None:
+            self.tak.stop()
+            self.tak = None
         if self.field is not None:
             self.field.stop()
         if self._bus is not None:

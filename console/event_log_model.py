@@ -28,6 +28,7 @@ def category_label(name: str) -> str:
         "system": QCoreApplication.translate("EventLogPanel", "System"),
         "link": QCoreApplication.translate("EventLogPanel", "Link"),
         "alarm": QCoreApplication.translate("EventLogPanel", "Alarm"),
+        "snapshot": QCoreApplication.translate("EventLogPanel", "Snapshot"),
     }.get(name, name)
 
 

@@ -17,7 +17,7 @@ from console.messages_panel import MessagesPanel
 from console.seats import AREAS, DOCK_NAMES, SEAT_NAMES, SEATS
 from console.status_bar import StatusBar
 from console.theme import apply_theme, theme_named
-from console.video_wall import VideoWallPanel
+from console.video_wall import VideoWallPanel, announced_settings
 from radios.config import Config
 
 LAYOUT_VERSION = 1
@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(StatusBar(bus, self))
         self.alarm_bar = AlarmBar(bus, lambda: self.seat, self)
         self.units.open_video_requested.connect(self.video_wall.focus_stream)
+        self.video_wall.snapshot_saved.connect(self._on_wall_snapshot_saved)
+        self._bus = bus
+        bus.stream_announced.connect(self._on_bus_stream_announced)
         self.alarm_bar.alarm_raised.connect(self._on_alarm_raised)
         self._build_actions()
         self.backhaul_banner = install_backhaul_banner(self, bus)  # a row below the alarms
@@ -87,6 +90,20 @@ class MainWindow(QMainWindow):
         if name == "drone":
             self.video_wall.focus_kind("drone")
         self.seat_changed.emit(name)
+
+    def _on_bus_stream_announced(self, announcement) -> None:
+        """GUI thread: a stream this seat has no config entry for gets a tile; the first drone stream, the HUD."""
+        if not self.video_wall.add_stream(announced_settings(announcement)):
+            return
+        if self.drone_hud is None:
+            self.drone_hud = install_drone_hud(self._bus, self.video_wall)
+        if self.seat == "drone" and announcement.stream_kind == "drone":
+            self.video_wall.focus_kind("drone")
+
+    def _on_wall_snapshot_saved(self, stream: str, path: str) -> None:
+        """A snapshot is evidence: its metadata goes in the log, and from there to HQ."""
+        self.event_log.publish("snapshot", self.tr("Snapshot of {stream} saved as {path}").format(
+            stream=stream, path=path))
 
     def _on_alarm_raised(self, alarm) -> None:
         """Centre the map on a new alarm and open its video, except on the drone seat: its focus stays on the drone."""

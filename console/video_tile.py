@@ -191,6 +191,7 @@ class VideoTileWidget(QWidget):
             "bodycam": self.tr("body camera"),
             "mast": self.tr("mast camera"),
             "fixed": self.tr("fixed camera"),
+            "tak": self.tr("TAK device"),
         }.get(self._stream.kind, self._stream.kind)
 
     def _update_tooltip(self) -> None:

@@ -1,6 +1,8 @@
 """The video wall: one tile per configured stream, one of them large (the focus tile).
 
-Each stream gets its own ``RtspIngestWorker``, started when the wall is first shown and
+Streams announced on the bus's video catalogue (drones, TAK devices) that this seat has
+no config entry for get a tile too (``add_stream``); a configured entry of the same id
+wins, since only the config holds the camera's credentials. Each stream gets its own ``RtspIngestWorker``, started when the wall is first shown and
 stopped by ``stop()``. The focus tile plays the main stream; small tiles play the
 sub-stream where one is configured. Double-click a small tile to focus it.
 """
@@ -11,11 +13,12 @@ import logging
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from console.video_tile import VideoTileWidget
-from video.stream_settings import StreamSettings
+from radios.schema import StreamAnnouncement
+from video.stream_settings import AnnouncedStream, StreamSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ STOP_TIMEOUT_S = 6.0  # the ingest's open timeout (5 s) and a margin
 class VideoWallPanel(QWidget):
     """Lays out the tiles and owns one ingest worker per stream (GUI thread only)."""
 
+    snapshot_saved = Signal(str, str)  # stream name, path of the PNG a tile wrote
+
     def __init__(self, streams: Sequence[StreamSettings], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._streams = {stream.id: stream for stream in streams}
@@ -38,23 +43,46 @@ class VideoWallPanel(QWidget):
         self._running = False
         self.tiles: dict[str, VideoTileWidget] = {}
         self.focus_id: str | None = next(iter(self._streams), None)
+        self._empty: QLabel | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        if not self._streams:
-            empty = QLabel(self.tr("No video streams configured."), self)
-            empty.setProperty("role", "empty")
-            empty.setWordWrap(True)
-            empty.setAlignment(Qt.AlignCenter)
-            outer.addWidget(empty)
-            return
-        for stream in streams:
-            tile = VideoTileWidget(stream, self)
-            tile.double_clicked.connect(self._on_tile_double_clicked)
-            self.tiles[stream.id] = tile
         self._grid = QGridLayout()
         self._grid.setSpacing(2)
         outer.addLayout(self._grid)
+        if not self._streams:
+            self._empty = QLabel(self.tr("No video streams configured."), self)
+            self._empty.setProperty("role", "empty")
+            self._empty.setWordWrap(True)
+            self._empty.setAlignment(Qt.AlignCenter)
+            outer.addWidget(self._empty)
+            return
+        for stream in self._streams.values():
+            self._add_tile(stream)
         self._arrange()
+
+    def _add_tile(self, stream: StreamSettings) -> None:
+        tile = VideoTileWidget(stream, self)
+        tile.double_clicked.connect(self._on_tile_double_clicked)
+        tile.snapshot_saved.connect(lambda path, name=stream.name: self.snapshot_saved.emit(name, path))
+        self.tiles[stream.id] = tile
+
+    def add_stream(self, stream: StreamSettings) -> bool:
+        """A tile and a worker for a stream announced on the bus; False if the wall already has its id."""
+        if stream.id in self._streams:
+            return False
+        if self._empty is not None:
+            self._empty.hide()
+            self._empty.deleteLater()
+            self._empty = None
+        self._streams[stream.id] = stream
+        self._add_tile(stream)
+        self.focus_id = self.focus_id or stream.id
+        self._arrange()
+        if self._running:
+            self._start_worker(stream.id)
+        elif self.isVisible():
+            self.start()
+        return True
 
     # -- workers ---------------------------------------------------------------------
 
@@ -153,3 +181,9 @@ class VideoWallPanel(QWidget):
     def closeEvent(self, event) -> None:
         self.stop()
         super().closeEvent(event)
+
+
+def announced_settings(announcement: StreamAnnouncement) -> AnnouncedStream:
+    """The settings snapshot a tile and its worker take for a stream from the bus's video catalogue."""
+    return AnnouncedStream(id=announcement.stream, name=announcement.name, kind=announcement.stream_kind,
+                           url=announcement.url, unit=announcement.unit)

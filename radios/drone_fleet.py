@@ -8,6 +8,9 @@ is stored and retained on ``unit/{uid}``, its ``DroneTelemetry`` retained on
 ``drone/{uid}``, both at most ``PUBLISH_HZ`` times a second. Found, lost, regained
 and battery warnings go to the incident log.
 
+A drone's announced video also goes into the video catalogue, retained on
+``video/{uid}`` (``radios/stream_catalogue.py``).
+
 ``UnitState.stream`` is the stream URI the drone announced (VIDEO_STREAM_INFORMATION),
 or else the id of the ``[[streams]]`` entry configured with the drone's ``sysid``: the
 seats resolve that id from their config, so camera credentials never go on the bus.
@@ -28,6 +31,7 @@ from radios.drone_state import (
 )
 from radios.schema import DroneTelemetry, Event, PayloadError, Topics, UnitState, format_ts
 from radios.store import Store
+from radios.stream_catalogue import announce
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class _Drone:
         self.dirty = False
         self.published_at = float("-inf")
         self.last_heartbeat_wall: float | None = None
+        self.announced_uri: str | None = None  # the stream URI last put in the video catalogue
 
 
 class DroneFleet:
@@ -103,6 +108,9 @@ class DroneFleet:
                 changes.append(decision.change)
             due = drone.watch.found and (any(changes) or now - drone.published_at >= PUBLISH_INTERVAL_S)
             payloads = self._take_payloads(drone, now) if due else None
+            stream = self._take_stream(drone)
+        if stream is not None:
+            self._publish(self.topics.video(stream.stream), stream.encode(), qos=1, retain=True)
         self._report(link_id, sysid, payloads, changes)
 
     def on_tick(self, now: float) -> None:
@@ -144,6 +152,15 @@ class DroneFleet:
             log.warning("drone %s: state not published: %s", state.sysid, exc)
             return None, None
         return unit, telemetry
+
+    def _take_stream(self, drone: _Drone):
+        """The catalogue entry for a found drone's newly announced video, or None (under the lock)."""
+        uri = drone.state.stream_uri
+        if not drone.watch.found or uri is None or uri == drone.announced_uri:
+            return None
+        drone.announced_uri = uri
+        state = drone.state
+        return announce(self._src, state.uid, f"Drone {state.sysid}", "drone", uri, "mavlink", unit=state.uid)
 
     def _report(self, link_id: str | None, sysid: int, payloads, changes: list[str | None]) -> None:
         """Store and publish the payloads, then log each change (outside the lock: these block)."""

@@ -154,19 +154,25 @@ def _global_position(state: DroneState, msg) -> dict:
     else:
         heading = state.yaw
     return {"lat": lat, "lon": lon, "alt_msl": msg.alt / 1000.0, "alt_rel": msg.relative_alt / 1000.0,
-            "ground_speed": round(speed, 2), "climb": -msg.vz / 100.0, "heading": _degrees_360(heading)}
+            "ground_speed": _hundredths(speed), "climb": -msg.vz / 100.0, "heading": _degrees_360(heading)}
 
 
 def _attitude(state: DroneState, msg) -> dict:
     roll, pitch, yaw = msg.roll, msg.pitch, msg.yaw   # the most frequent message (10 Hz): kept lean
     if not (_isfinite(roll) and _isfinite(pitch) and _isfinite(yaw)):
         return {}
-    return {"roll": round(roll * _DEGREES, 2), "pitch": round(pitch * _DEGREES, 2),
+    return {"roll": _hundredths(roll * _DEGREES), "pitch": _hundredths(pitch * _DEGREES),
             "yaw": _degrees_360(yaw * _DEGREES)}
 
 
 _isfinite = math.isfinite
+_floor = math.floor
 _DEGREES = 180.0 / math.pi
+
+
+def _hundredths(value: float) -> float:
+    """``round(value, 2)`` (half-way cases go up) at a third of its cost: it runs for most packets."""
+    return _floor(value * 100.0 + 0.5) / 100.0
 
 
 def _sys_status(state: DroneState, msg) -> dict:
@@ -220,7 +226,7 @@ def clean_stream_uri(uri: object) -> str | None:
 def _degrees_360(value: float | None) -> float | None:
     if value is None:
         return None
-    value = round(value % 360.0, 2)
+    value = _hundredths(value % 360.0)
     return 0.0 if value >= 360.0 else value
 
 

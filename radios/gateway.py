@@ -41,6 +41,7 @@ from radios.schema import (
 )
 from radios.serial_link import SerialLink
 from radios.store import Store
+from radios.stream_catalogue import configured as configured_streams
 from radios.tak_bridge import TakBridge
 from radios.uplink import UplinkSettings, UplinkWorker
 from radios.version import version
@@ -248,6 +249,8 @@ class Gateway:
             self.publish_status()
             self.alarm_desk.republish_open()
             self.message_desk.republish_recent()
+            for stream in configured_streams(self.config.streams, SRC):  # the video catalogue, without credentials
+                self.bus.publish(self.topics.video(stream.stream), stream.encode(), qos=1, retain=True)
 
     def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """Bus thread: store events and unit states; bad payloads are counted and dropped."""

@@ -9,7 +9,6 @@ the IO code feeds it what happened (``opened``, ``data``, ``bad_data``, ``error`
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -67,6 +66,17 @@ class LinkPolicyState:
         return self.bad_score / total if total else 0.0
 
 
+def _evolve(previous: LinkPolicyState, /, **changes) -> LinkPolicyState:
+    """A new state with ``changes``: ``dataclasses.replace`` without its walk through the fields.
+
+    The policy folds every message a link reads (tests/bench/bench_interop.py);
+    LinkPolicyState has no ``__post_init__`` to skip.
+    """
+    new = object.__new__(LinkPolicyState)
+    new.__dict__.update(previous.__dict__, **changes)
+    return new
+
+
 @dataclass(frozen=True)
 class LinkDecision:
     """The state after one event, and whether ``state.state`` changed with it."""
@@ -96,22 +106,26 @@ class LinkStatePolicy:
         """A link about to be opened for the first time: connecting, open at once."""
         return LinkPolicyState(since=now, scored_at=now, reopen_at=now)
 
-    def decide(self, state: LinkPolicyState, event: str, now: float) -> LinkDecision:
-        """Fold one event at monotonic time ``now`` into the link's next state."""
+    def decide(self, state: LinkPolicyState, event: str, now: float, count: int = 1) -> LinkDecision:
+        """Fold one event at monotonic time ``now`` into the link's next state.
+
+        ``count`` weighs a ``data`` or ``bad_data`` event as that many messages, for a
+        link that reports its messages in batches.
+        """
         if event not in EVENTS:
             raise ValueError(f"unknown link event {event!r}")
-        new = self._score(state, event, now)
+        new = self._score(state, event, now, count)
         if event == "opened":
-            new = dataclasses.replace(new, is_open=True, opened_at=now, last_data=None, reopen_at=None)
+            new = _evolve(new, is_open=True, opened_at=now, last_data=None, reopen_at=None)
             new = self._enter(new, "connecting", "waiting", now)
         elif event in ("error", "closed"):
             delay = min(self.reopen_max_s, self.reopen_first_s * self.reopen_factor**state.failures)
-            new = dataclasses.replace(new, is_open=False, opened_at=None, failures=state.failures + 1,
+            new = _evolve(new, is_open=False, opened_at=None, failures=state.failures + 1,
                                       reopen_at=now + delay)
             new = self._enter(new, "down", event, now)
         elif new.is_open:
             if event == "data":
-                new = dataclasses.replace(new, last_data=now, failures=0)
+                new = _evolve(new, last_data=now, failures=0)
             new = self._judge_open(new, now)
         return LinkDecision(new, new.state != state.state)
 
@@ -129,22 +143,22 @@ class LinkStatePolicy:
             return self._enter(state, "connecting", "waiting", now)
         return self._enter(state, "up", "", now)
 
-    def _score(self, state: LinkPolicyState, event: str, now: float) -> LinkPolicyState:
-        """Decay the good and bad message scores to ``now`` and count this event."""
+    def _score(self, state: LinkPolicyState, event: str, now: float, count: int = 1) -> LinkPolicyState:
+        """Decay the good and bad message scores to ``now`` and count this event (``count`` messages)."""
         decay = math.exp(-max(0.0, now - state.scored_at) / self.error_window_s)
         good, bad = state.good_score * decay, state.bad_score * decay
         if event == "data":
-            good += 1.0
+            good += count
         elif event == "bad_data":
-            bad += 1.0
-        return dataclasses.replace(state, good_score=good, bad_score=bad, scored_at=now)
+            bad += count
+        return _evolve(state, good_score=good, bad_score=bad, scored_at=now)
 
     @staticmethod
     def _enter(state: LinkPolicyState, name: str, reason: str, now: float) -> LinkPolicyState:
         if state.state == name and state.reason == reason:
             return state
         since = state.since if state.state == name else now
-        return dataclasses.replace(state, state=name, reason=reason, since=since)
+        return _evolve(state, state=name, reason=reason, since=since)
 
 
 @dataclass(frozen=True)

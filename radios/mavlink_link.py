@@ -35,6 +35,9 @@ MAX_FRAMED_DATAGRAM = 4096   # far above a few MAVLink frames (280 bytes each); 
 FRAME_STARTS = (0xFD, 0xFE)  # MAVLink 2 and MAVLink 1 start bytes
 READ_CHUNK = 4096
 STOP_JOIN_S = 2.0
+# An up link tells its policy about good messages in batches at most this often: a policy
+# decision per datagram cost as much as parsing it (tests/bench/bench_interop.py).
+FEED_DATA_S = 0.1
 
 MessageCallback = Callable[[str, object], None]
 StatusCallback = Callable[[LinkStatus], None]
@@ -110,6 +113,8 @@ class MavlinkLink:
         self._detail = f"opening {config.url}"
         self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
         self._last_seen: float | None = None
+        self._unfed = 0          # good messages not yet told to the policy (reader thread)
+        self._fed_at = float("-inf")
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -182,6 +187,7 @@ class MavlinkLink:
             self._close_transport()
 
     def _tick(self, now: float) -> None:
+        self._feed_data()
         self._feed("tick")
         try:
             self._on_tick(now)
@@ -234,15 +240,15 @@ class MavlinkLink:
         A UDP datagram carries whole frames, so a frame cut short at its end is bad input
         and is not joined to the next datagram; a serial stream is parsed across reads.
         """
-        with self._lock:
-            self._counts["bytes_in"] += len(data)
         datagram = self._socket is not None
         if datagram and (len(data) > MAX_FRAMED_DATAGRAM or not data or data[0] not in FRAME_STARTS):
+            self._count_bytes(len(data))
             self._reject(f"a {len(data)}-byte datagram from {peer} that is not MAVLink")
             return
         try:
             messages = self._parser.parse_buffer(data) or []
         except Exception as exc:  # pymavlink raising despite robust parsing: drop what it holds
+            self._count_bytes(len(data))
             self._parser = new_parser()
             self._reject(f"unparseable MAVLink from {peer}: {exc}")
             return
@@ -259,15 +265,31 @@ class MavlinkLink:
                 self._on_message(self.config.id, msg)
             except Exception:  # a decoder's bug must not kill the reader thread
                 log.exception("link %s: message handler failed on %s", self.config.id, msg.get_type())
-        if good:
-            with self._lock:
+        with self._lock:   # one lock for the bytes and messages of a read: this runs for every datagram
+            self._counts["bytes_in"] += len(data)
+            if good:
                 self._counts["messages_in"] += good
                 self._last_seen = time.time()
-            self._feed("data")
+        if good:
+            self._unfed += good
+            if self._phase.state != "up" or time.monotonic() - self._fed_at >= FEED_DATA_S:
+                self._feed_data()
         if bad:
             self._reject(f"{bad} (from {peer})")
 
+    def _count_bytes(self, size: int) -> None:
+        with self._lock:
+            self._counts["bytes_in"] += size
+
+    def _feed_data(self) -> None:
+        """Tell the policy about the good messages since the last time, as one weighed event."""
+        if self._unfed:
+            count, self._unfed = self._unfed, 0
+            self._fed_at = time.monotonic()
+            self._feed("data", count=count)
+
     def _reject(self, reason: str) -> None:
+        self._feed_data()   # the good before the bad, so the policy weighs them fairly
         self._bad_input.reject(self._source, reason)
         with self._lock:
             self._counts["errors"] += 1
@@ -289,9 +311,9 @@ class MavlinkLink:
                 except (OSError, serial.SerialException):
                     pass
 
-    def _feed(self, event: str, detail: str | None = None) -> None:
+    def _feed(self, event: str, detail: str | None = None, count: int = 1) -> None:
         """Run the policy on one event; tell ``on_status`` when the state changed."""
-        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic())
+        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic(), count)
         with self._lock:
             self._phase = decision.state
             if detail is not None:

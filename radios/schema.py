@@ -13,6 +13,7 @@ import math
 import types
 import typing
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -32,6 +33,8 @@ MESSAGE_STATES = ("queued", "sent", "delivered", "read", "failed")
 MESSAGE_CATEGORIES = ("order", "message")
 MESSAGE_VIAS = ("mqtt", "cot", "radio", "hq")
 RECEIPT_STATES = ("delivered", "read")
+STREAM_KINDS = ("drone", "bodycam", "mast", "fixed", "tak")
+STREAM_SOURCES = ("config", "mavlink", "cot")
 RESERVED_RECIPIENTS = ("receipt",)  # msg/receipt carries receipts, never a message
 
 
@@ -541,6 +544,53 @@ class MessageReceipt(Payload):
             raise PayloadError("a receipt names its message and who reports it")
 
 
+@dataclass(frozen=True)
+class StreamAnnouncement(Payload):
+    """One video stream in the catalogue (retained on ``video/{stream}``).
+
+    ``url`` never carries ``user:password@``: the gateway strips it (``strip_credentials``)
+    and the schema refuses it. A seat that needs a camera's credentials plays the stream
+    from its own ``[[streams]]`` entry of the same id. ``source`` says who told us:
+    the config, a drone (MAVLink VIDEO_STREAM_INFORMATION) or a TAK device (``__video``).
+    """
+
+    KIND = "stream"
+    stream: str
+    name: str
+    stream_kind: str
+    url: str
+    source: str
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_topic_level("stream", self.stream)
+        _check_choice("stream_kind", self.stream_kind, STREAM_KINDS)
+        _check_choice("source", self.source, STREAM_SOURCES)
+        if self.unit is not None:
+            _check_topic_level("unit", self.unit)
+        if not self.name.strip():
+            raise PayloadError("a stream needs a name")
+        try:
+            parts = urlsplit(self.url)
+        except ValueError:
+            parts = None
+        if parts is None or not parts.scheme or "://" not in self.url or "@" in parts.netloc:
+            raise PayloadError("url must be scheme://host/... without user or password")
+
+
+def strip_credentials(url: str) -> str | None:
+    """``url`` without ``user:password@``, fit for the bus; None if it is not a ``scheme://`` url."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not parts.scheme or "://" not in url:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
 def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> None:
     if optional and lat is None and lon is None:
         return
@@ -553,7 +603,7 @@ def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> 
 PAYLOAD_KINDS: dict[str, type[Payload]] = {
     cls.KIND: cls
     for cls in (Event, UnitState, DroneTelemetry, LinkState, BackhaulState, GatewayStatus, HistoryRequest,
-                HistoryReply, Alarm, AlarmAck, Message, MessageReceipt)
+                HistoryReply, Alarm, AlarmAck, Message, MessageReceipt, StreamAnnouncement)
 }
 
 

@@ -4,8 +4,8 @@
 (a-f-*, a-h-*, a-n-*, a-u-*) become ``UnitState(unit_kind="tak")`` retained on the bus
 and stored; GeoChat (b-t-f) becomes a ``message`` log entry; an emergency (b-a-o-tbl and
 the other b-a-o-* but cancel) raises an SOS alarm once until it is cancelled; a cancel
-(b-a-o-can) is logged for a person to settle the alarm; a ``__video`` detail is logged
-and kept on the unit's ``stream``. It also builds the CoT of our own units (the vehicle,
+(b-a-o-can) is logged for a person to settle the alarm; a ``__video`` detail is logged,
+kept on the unit's ``stream`` and retained in the video catalogue on ``video/{uid}``. It also builds the CoT of our own units (the vehicle,
 responders, drones) for every CoT link to send, so ATAK and WinTAK users see the scene.
 Our own CoT carries uids starting ``mcv-<vehicle>-``; heard back (multicast loops it),
 it is ignored. A seat's message on ``msg/all``, or on ``msg/{uid}`` of a TAK contact,
@@ -29,6 +29,7 @@ from radios.cot import DRONE, GROUND_UNIT, UNKNOWN, CotEvent, build_chat, build_
 from radios.schema import Alarm, Event, Message, PayloadError, Topics, UnitState, decode, new_id, parse_ts, utc_now
 from radios.input_guard import BadInputLog
 from radios.store import Store
+from radios.stream_catalogue import announce
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,9 @@ class TakBridge:
         if known != url:
             self.record(Event.create(src, category="video", unit=uid,
                                      text=f"Video from {callsign}: {mask_url(url)}"))
+            stream = announce(src, uid, callsign, "tak", url, "cot", unit=uid)
+            if stream is not None:
+                self.publish(self.topics.video(uid), stream.encode(), qos=1, retain=True)
 
     def _on_chat(self, src: str, event: CotEvent) -> None:
         with self._lock:

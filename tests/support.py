@@ -128,12 +128,12 @@ def wait_for_line(stream, needle: str) -> str:
 class RunningGateway:
     """A gateway and its store in this process, on ``broker``, for tests that need one answering."""
 
-    def __init__(self, broker: LocalBroker, folder: Path) -> None:
+    def __init__(self, broker: LocalBroker, folder: Path, extra: str = "") -> None:
         from radios.config import load_config
         from radios.gateway import Gateway
         from radios.store import Store
 
-        self.config = load_config(write_config(folder, broker))
+        self.config = load_config(write_config(folder, broker, extra))
         self.store = Store(self.config.store_path)
         self.gateway = Gateway(self.config, self.store)
 

@@ -58,7 +58,7 @@ def test_headless_demo_prints_what_the_store_saw():
     demo = subprocess.run([sys.executable, "-m", "console", "demo", "--headless", "--duration", "4"],
                           capture_output=True, text=True, timeout=60)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "units seen:            5" in demo.stdout  # four responders over MQTT, one drone over MAVLink
+    assert "units seen:            8" in demo.stdout  # four responders over MQTT, one drone over MAVLink, three TAK contacts
     assert "all stored" in demo.stdout
 
 

@@ -1,7 +1,8 @@
 """What the video package reads from a stream's settings, without depending on who made them.
 
 ``radios.config.StreamConfig`` (a frozen dataclass read from the TOML file) fits this
-protocol, and so does a stream announced on the bus or a test's ``SimpleNamespace``.
+protocol, and so do ``AnnouncedStream`` (a stream from the bus's video catalogue) and a
+test's ``SimpleNamespace``.
 The video code takes the settings as a snapshot when a worker starts; a change of
 settings means a new worker. URLs may carry camera credentials: show them only through
 ``radios.config.mask_url``.
@@ -9,6 +10,7 @@ settings means a new worker. URLs may carry camera credentials: show them only t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -42,3 +44,17 @@ class StreamSettings(Protocol):
     @property
     def latency_ms(self) -> int:
         """Latency target; bounds the demuxer's reordering delay."""
+
+
+@dataclass(frozen=True)
+class AnnouncedStream:
+    """A stream the bus's video catalogue announced, as a settings snapshot; its url has no credentials."""
+
+    id: str
+    name: str
+    kind: str
+    url: str
+    sub_url: str | None = None
+    transport: str = "tcp"
+    latency_ms: int = 200
+    unit: str | None = None  # the unit carrying the camera (a drone, a TAK device), if the announcement named one

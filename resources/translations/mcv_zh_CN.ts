@@ -677,57 +677,57 @@
 <context>
     <name>EventLogModel</name>
     <message>
-        <location filename="../../console/event_log_model.py" line="104"/>
+        <location filename="../../console/event_log_model.py" line="105"/>
         <source>Local time</source>
         <translation>本地时间</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="104"/>
+        <location filename="../../console/event_log_model.py" line="105"/>
         <source>UTC</source>
         <translation>UTC</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="104"/>
+        <location filename="../../console/event_log_model.py" line="105"/>
         <source>Severity</source>
         <translation>级别</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="104"/>
+        <location filename="../../console/event_log_model.py" line="105"/>
         <source>Category</source>
         <translation>类别</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="105"/>
+        <location filename="../../console/event_log_model.py" line="106"/>
         <source>Source</source>
         <translation>来源</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="105"/>
+        <location filename="../../console/event_log_model.py" line="106"/>
         <source>Text</source>
         <translation>内容</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="143"/>
+        <location filename="../../console/event_log_model.py" line="144"/>
         <source>Corrected at {time}: {text}</source>
         <translation>已于 {time} 更正：{text}</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="147"/>
+        <location filename="../../console/event_log_model.py" line="148"/>
         <source>Corrects the entry of {time}: {text}</source>
         <translation>更正 {time} 的条目：{text}</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="36"/>
+        <location filename="../../console/event_log_model.py" line="37"/>
         <source>info</source>
         <translation>信息</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="37"/>
+        <location filename="../../console/event_log_model.py" line="38"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../../console/event_log_model.py" line="38"/>
+        <location filename="../../console/event_log_model.py" line="39"/>
         <source>ALARM</source>
         <translation>警报</translation>
     </message>
@@ -834,6 +834,11 @@
         <source>Alarm</source>
         <translation>警报</translation>
     </message>
+    <message>
+        <location filename="../../console/event_log_model.py" line="31"/>
+        <source>Snapshot</source>
+        <translation>截图</translation>
+    </message>
 </context>
 <context>
     <name>LinkCardWidget</name>
@@ -929,58 +934,63 @@
         <translation>消息</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="85"/>
+        <location filename="../../console/main_window.py" line="88"/>
         <source>mcv — {vehicle} — {seat} seat</source>
         <translation>mcv — {vehicle} — {seat}席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="131"/>
+        <location filename="../../console/main_window.py" line="105"/>
+        <source>Snapshot of {stream} saved as {path}</source>
+        <translation>{stream} 截图已保存：{path}</translation>
+    </message>
+    <message>
+        <location filename="../../console/main_window.py" line="148"/>
         <source>Seats</source>
         <translation>席位</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="144"/>
+        <location filename="../../console/main_window.py" line="161"/>
         <source>Alarms</source>
         <translation>警报</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="151"/>
+        <location filename="../../console/main_window.py" line="168"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="155"/>
+        <location filename="../../console/main_window.py" line="172"/>
         <source>Reset seat layout</source>
         <translation>重置席位布局</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="156"/>
+        <location filename="../../console/main_window.py" line="173"/>
         <source>Switch day/night theme</source>
         <translation>切换日间/夜间主题</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="157"/>
+        <location filename="../../console/main_window.py" line="174"/>
         <source>Full screen</source>
         <translation>全屏</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="158"/>
+        <location filename="../../console/main_window.py" line="175"/>
         <source>New log entry</source>
         <translation>新建日志条目</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="160"/>
+        <location filename="../../console/main_window.py" line="177"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="161"/>
+        <location filename="../../console/main_window.py" line="178"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="162"/>
-        <location filename="../../console/main_window.py" line="182"/>
+        <location filename="../../console/main_window.py" line="179"/>
+        <location filename="../../console/main_window.py" line="199"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -1606,7 +1616,12 @@
         <translation>固定摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="252"/>
+        <location filename="../../console/video_tile.py" line="194"/>
+        <source>TAK device</source>
+        <translation>TAK 终端</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_tile.py" line="253"/>
         <source>Snapshot</source>
         <translation>截图</translation>
     </message>
@@ -1614,7 +1629,7 @@
 <context>
     <name>VideoWallPanel</name>
     <message>
-        <location filename="../../console/video_wall.py" line="44"/>
+        <location filename="../../console/video_wall.py" line="53"/>
         <source>No video streams configured.</source>
         <translation>未配置视频流。</translation>
     </message>

@@ -78,3 +78,18 @@ def test_model_shows_each_event_once_and_in_time_order(qapp):
     for event in (later, earlier, later):
         model.add(event)
     assert [model.event_at(r).text for r in range(model.rowCount())] == ["earlier", "later"]
+
+
+def test_a_tile_snapshot_is_logged_with_its_file(broker, tmp_path, qtbot):
+    stream = '\n[[streams]]\nid = "mast-1"\nname = "Vehicle mast camera"\nkind = "mast"\nurl = "rtsp://127.0.0.1:9/mast"\n'
+    with RunningGateway(broker, tmp_path, extra=stream) as running:
+        console = build_console(running.config, "commander", "en")
+        qtbot.addWidget(console.window)
+        console.bus.start()
+        try:
+            qtbot.waitUntil(lambda: console.bus.state == "up", timeout=5000)
+            console.window.video_wall.tiles["mast-1"].snapshot_saved.emit("/data/snapshots/mast-1.png")
+            assert wait_until(lambda: any(e.category == "snapshot" and "mast-1.png" in e.text
+                                          for e in running.store.events_since(None)), 5)
+        finally:
+            console.stop()
