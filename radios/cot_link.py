@@ -33,6 +33,7 @@ from radios.cot import CotError, CotEvent, parse, to_protobuf
 from radios.cot_stream import CotStreamSplitter
 from radios.input_guard import BadInputLog
 from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus
+from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +117,16 @@ def parse_cot_url(url: str) -> CotAddress:
     return CotAddress(scheme, parts.hostname, port, **fields)
 
 
-class CotLink:
+class CotLink(LinkThread):
     """One CoT socket kept open on its own reader thread ("cot-<link id>").
 
     ``on_event(link_id, event)`` gets each parsed ``CotEvent``; ``on_status(status)`` is
     called when the link's state changes; ``outgoing()`` is asked every ``send_every``
     seconds for the CoT XML of our own units. All three are called on the reader thread.
     """
+
+    THREAD_NAME = "cot"
+    STOP_JOIN_S = STOP_JOIN_S
 
     def __init__(
         self,
@@ -146,8 +150,7 @@ class CotLink:
         self._detail = f"opening {config.url}"
         self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
         self._last_seen: float | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread()
         self._socket: socket.socket | None = None
         self._splitter = CotStreamSplitter()
         self._sent: deque[int] = deque(maxlen=ECHOES_KEPT)   # hashes of our last datagrams
@@ -156,24 +159,6 @@ class CotLink:
         except ValueError as exc:
             self.address, self._detail = None, str(exc)
 
-    @property
-    def id(self) -> str:
-        return self.config.id
-
-    def start(self) -> None:
-        """Start the reader thread; it opens the socket at once and keeps it open until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"cot-{self.config.id}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop reading, close the socket and join the reader thread (within about a second)."""
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(STOP_JOIN_S)
 
     @property
     def is_open(self) -> bool:

@@ -23,6 +23,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 from radios.config import LinkConfig
 from radios.input_guard import BadInputLog
 from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus
+from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def new_parser() -> mavlink2.MAVLink:
     return parser
 
 
-class MavlinkLink:
+class MavlinkLink(LinkThread):
     """One MAVLink port kept open on its own reader thread ("mavlink-<link id>").
 
     ``on_message(link_id, msg)`` gets each parsed pymavlink message; ``on_tick(now)``
@@ -91,6 +92,9 @@ class MavlinkLink:
     ``on_status(status)`` is called when the link's state changes. All three are
     called on the reader thread.
     """
+
+    THREAD_NAME = "mavlink"
+    STOP_JOIN_S = STOP_JOIN_S
 
     def __init__(
         self,
@@ -115,8 +119,7 @@ class MavlinkLink:
         self._last_seen: float | None = None
         self._unfed = 0          # good messages not yet told to the policy (reader thread)
         self._fed_at = float("-inf")
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread()
         self._socket: socket.socket | None = None
         self._port: serial.SerialBase | None = None
         self._parser = new_parser()  # reader thread; serial frames may span reads
@@ -125,24 +128,6 @@ class MavlinkLink:
         except ValueError as exc:
             self.address, self._detail = None, str(exc)
 
-    @property
-    def id(self) -> str:
-        return self.config.id
-
-    def start(self) -> None:
-        """Start the reader thread; it opens the port at once and keeps it open until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"mavlink-{self.config.id}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop reading, close the port and join the reader thread (within about 0.1 s)."""
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(STOP_JOIN_S)
 
     @property
     def local_port(self) -> int | None:

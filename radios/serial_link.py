@@ -20,6 +20,7 @@ import serial
 from radios.config import LinkConfig
 from radios.input_guard import BadInputLog
 from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus, quiet_s_for
+from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ LineCallback = Callable[[str, bytes], bool]
 StatusCallback = Callable[[LinkStatus], None]
 
 
-class SerialLink:
+class SerialLink(LinkThread):
     """One serial port kept open on its own reader thread ("serial-<link id>").
 
     ``on_line(link_id, line)`` gets each line without its line ending and returns True
@@ -43,6 +44,9 @@ class SerialLink:
     link's error rate). ``on_status(status)`` is called whenever the link's state
     changes. Both are called on the reader thread.
     """
+
+    THREAD_NAME = "serial"
+    STOP_JOIN_S = STOP_JOIN_S
 
     def __init__(
         self,
@@ -65,28 +69,9 @@ class SerialLink:
         self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
         self._last_seen: float | None = None
         self._port: serial.SerialBase | None = None
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_thread()
         self._discarding = False   # reader thread: skipping the rest of an overlong line
 
-    @property
-    def id(self) -> str:
-        return self.config.id
-
-    def start(self) -> None:
-        """Start the reader thread; it opens the port at once and keeps it open until ``stop``."""
-        if self._thread is not None:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=f"serial-{self.config.id}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop reading, close the port and join the reader thread (within about 0.1 s)."""
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(STOP_JOIN_S)
 
     @property
     def is_open(self) -> bool:
