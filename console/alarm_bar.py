@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from console.event_log_model import local_time
 from radios.schema import Alarm
@@ -44,6 +44,9 @@ class AlarmBar(QFrame):
         self.text = QLabel(self)
         self.text.setObjectName("alarmText")
         self.text.setTextFormat(Qt.PlainText)
+        # A long alarm must not widen the window past the screen: the label gives way, and
+        # the whole text stays in its tooltip.
+        self.text.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.more = QLabel(self)
         self.acknowledge = QPushButton(self.tr("Acknowledge"), self)
         self.acknowledge.setObjectName("alarmAcknowledge")
@@ -85,6 +88,7 @@ class AlarmBar(QFrame):
         oldest = next(iter(self.open_alarms.values()))
         self.text.setText(self.tr("{kind} · {time} · {text}").format(
             kind=alarm_kind_label(oldest.alarm_kind), time=local_time(oldest.ts), text=oldest.text))
+        self.text.setToolTip(self.text.text())
         others = len(self.open_alarms) - 1
         self.more.setText(self.tr("+{count} more").format(count=others) if others else "")
         if not self._flash.isActive():
