@@ -1,4 +1,4 @@
-"""The ``mcv`` command: demo, gateway, console, doctor, report, export.
+"""The ``mcv`` command: demo, gateway, console, doctor, report, export, maps, video, hq.
 
 Qt is imported only by the commands that open a window, so ``mcv gateway`` runs on a
 headless vehicle PC. A bad config ends the command with exit code 2 and one message.
@@ -102,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_export(config, args.what, args.start, args.end, args.format, args.out)
     if args.command == "console":
         if config.broker.url is None:
-            print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "
-                  "for example url = \"mqtt://127.0.0.1:1883\".", file=sys.stderr)
-            return EXIT_CONFIG
+            return _no_broker(config)
         from console.app import run_console
 
         return run_console(config, args.seat, args.lang)
@@ -117,10 +115,14 @@ def _gateway(config) -> int:
     from radios.gateway import run_gateway
 
     if config.broker.url is None:
-        print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "
-              "for example url = \"mqtt://127.0.0.1:1883\".", file=sys.stderr)
-        return EXIT_CONFIG
+        return _no_broker(config)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     return run_gateway(config, stop)
+
+
+def _no_broker(config) -> int:
+    print(f"mcv: {config.path}: [broker] url is not set. Fix: set it to the vehicle's broker, "
+          "for example url = \"mqtt://127.0.0.1:1883\".", file=sys.stderr)
+    return EXIT_CONFIG
