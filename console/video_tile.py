@@ -76,6 +76,8 @@ class VideoTileWidget(QWidget):
 
     double_clicked = Signal(str)  # stream id
     snapshot_saved = Signal(str)  # path of the PNG written
+    shown = Signal(str)  # stream id; the tile became visible (its wall or dock was shown)
+    hidden = Signal(str)  # stream id; the tile is no longer visible, so its picture is not needed
 
     # Hops from the ingest worker's threads to the GUI thread (queued connections).
     _frame_arrived = Signal()
@@ -243,6 +245,14 @@ class VideoTileWidget(QWidget):
         ratio = self.devicePixelRatioF()
         self._target = (max(2, round(self.width() * ratio)), max(2, round(self.height() * ratio)))
         super().resizeEvent(event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown.emit(self.stream_id)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.hidden.emit(self.stream_id)
 
     def mouseDoubleClickEvent(self, event) -> None:
         self.double_clicked.emit(self.stream_id)

@@ -2,9 +2,14 @@
 
 Streams announced on the bus's video catalogue (drones, TAK devices) that this seat has
 no config entry for get a tile too (``add_stream``); a configured entry of the same id
-wins, since only the config holds the camera's credentials. Each stream gets its own ``RtspIngestWorker``, started when the wall is first shown and
-stopped by ``stop()``. The focus tile plays the main stream; small tiles play the
-sub-stream where one is configured. Double-click a small tile to focus it.
+wins, since only the config holds the camera's credentials.
+
+Layouts (chosen on the wall's toolbar): ``1`` (the focus tile alone), ``1+5`` (the focus
+tile over a row of up to five small tiles) and equal grids ``2x2``, ``3x3``, ``4x4``.
+Each visible tile has its own ``RtspIngestWorker``; a tile that is not visible (left out
+of the layout, its dock or the wall hidden) has none, so it costs no decoding. The focus
+tile plays the main stream; the others play the sub-stream where one is configured.
+Double-click a tile or press 1–9 to focus the Nth stream.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import logging
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.video_tile import VideoTileWidget
 from radios.schema import StreamAnnouncement
@@ -22,7 +27,10 @@ from video.stream_settings import AnnouncedStream, StreamSettings
 
 log = logging.getLogger(__name__)
 
-SMALL_TILES_PER_ROW = 4
+LAYOUTS = {"1": "1", "2x2": "2×2", "3x3": "3×3", "4x4": "4×4", "1+5": "1 + 5"}
+"""Layout name → the label on the wall's layout box."""
+DEFAULT_LAYOUT = "1+5"
+SMALL_TILES_IN_ROW = 5
 FOCUS_STRETCH = 3
 """The focus tile's height against one row of small tiles."""
 
@@ -40,12 +48,29 @@ class VideoWallPanel(QWidget):
         self._streams = {stream.id: stream for stream in streams}
         self._workers: dict[str, RtspIngestWorker] = {}
         self._retired: list[RtspIngestWorker] = []  # told to stop; joined by stop()
-        self._running = False
+        self._running = False  # the wall wants pictures: shown once and not stopped
         self.tiles: dict[str, VideoTileWidget] = {}
         self.focus_id: str | None = next(iter(self._streams), None)
+        self.layout_name = DEFAULT_LAYOUT
         self._empty: QLabel | None = None
+        # Tiles report visibility one by one while a dock or the wall changes; sync once after.
+        self._sync_timer = QTimer(self, singleShot=True, interval=0)
+        self._sync_timer.timeout.connect(self._sync_workers)
+        self.setFocusPolicy(Qt.StrongFocus)  # number keys focus a tile
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        toolbar = QHBoxLayout()
+        toolbar.setContentsMargins(2, 2, 2, 0)
+        self.layout_box = QComboBox(self)
+        self.layout_box.setToolTip(self.tr("Wall layout"))
+        self.layout_box.setAccessibleName(self.tr("Wall layout"))
+        for name, label in LAYOUTS.items():
+            self.layout_box.addItem(label, name)
+        self.layout_box.setCurrentIndex(list(LAYOUTS).index(self.layout_name))
+        self.layout_box.currentIndexChanged.connect(self._on_layout_box_changed)
+        toolbar.addWidget(self.layout_box)
+        toolbar.addStretch(1)
+        outer.addLayout(toolbar)
         self._grid = QGridLayout()
         self._grid.setSpacing(2)
         outer.addLayout(self._grid)
@@ -63,6 +88,8 @@ class VideoWallPanel(QWidget):
     def _add_tile(self, stream: StreamSettings) -> None:
         tile = VideoTileWidget(stream, self)
         tile.double_clicked.connect(self._on_tile_double_clicked)
+        tile.shown.connect(self._on_tile_visibility_changed)
+        tile.hidden.connect(self._on_tile_visibility_changed)
         tile.snapshot_saved.connect(lambda path, name=stream.name: self.snapshot_saved.emit(name, path))
         self.tiles[stream.id] = tile
 
@@ -78,20 +105,25 @@ class VideoWallPanel(QWidget):
         self._add_tile(stream)
         self.focus_id = self.focus_id or stream.id
         self._arrange()
-        if self._running:
-            self._start_worker(stream.id)
-        elif self.isVisible():
+        if self.isVisible():
             self.start()
         return True
 
     # -- workers ---------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start pulling every stream that is not being pulled; returns at once."""
+        """Pull every visible tile's stream that is not being pulled; returns at once."""
         self._running = True
-        for stream_id in self.tiles:
-            if stream_id not in self._workers:
+        self._sync_workers()
+
+    def _sync_workers(self) -> None:
+        """A worker for each visible tile, none for the others (hidden tiles stop decoding)."""
+        for stream_id, tile in self.tiles.items():
+            wanted = self._running and tile.isVisible()
+            if wanted and stream_id not in self._workers:
                 self._start_worker(stream_id)
+            elif not wanted and stream_id in self._workers:
+                self._retire_worker(stream_id)
 
     def stop(self) -> None:
         """Stop every worker and wait for them (at most ``STOP_TIMEOUT_S`` in all)."""
@@ -117,14 +149,13 @@ class VideoWallPanel(QWidget):
         self._workers[stream_id] = worker
         worker.start()
 
-    def _restart_worker(self, stream_id: str) -> None:
-        """Swap in a worker on the other URL; the old one winds down without blocking the GUI."""
+    def _retire_worker(self, stream_id: str) -> None:
+        """Stop a tile's worker; it winds down without blocking the GUI and is joined by ``stop()``."""
         old = self._workers.pop(stream_id, None)
         if old is not None:
             self.tiles[stream_id].detach()
             old.stop(timeout=0)
             self._retired = [worker for worker in self._retired if not worker.stop(timeout=0)] + [old]
-        self._start_worker(stream_id)
 
     # -- focus and layout -------------------------------------------------------------
 
@@ -134,10 +165,24 @@ class VideoWallPanel(QWidget):
             return
         previous, self.focus_id = self.focus_id, stream_id
         self._arrange()
-        if self._running:
-            for changed in (previous, stream_id):
-                if changed is not None and self._streams[changed].sub_url:
-                    self._restart_worker(changed)
+        for changed in (previous, stream_id):
+            if changed is not None and self._streams[changed].sub_url:
+                self._retire_worker(changed)  # its URL changes; the sync below starts the other
+        self._sync_workers()
+
+    def set_layout(self, name: str) -> None:
+        """Arrange the tiles as ``name`` (a key of ``LAYOUTS``); tiles left out stop decoding."""
+        if name not in LAYOUTS:
+            raise ValueError(f"unknown wall layout {name!r}; choose one of {', '.join(LAYOUTS)}")
+        self.layout_name = name
+        self.layout_box.setCurrentIndex(list(LAYOUTS).index(name))
+        if self.tiles:
+            self._arrange()
+            self._sync_workers()
+
+    def shown_tiles(self) -> list[VideoTileWidget]:
+        """The tiles the current layout shows, in their order on the wall."""
+        return [self.tiles[stream_id] for stream_id in self._layout_order()]
 
     def focus_kind(self, kind: str) -> str | None:
         """Focus the first stream of ``kind`` (the drone seat's drone); its id, or None when there is none."""
@@ -149,34 +194,75 @@ class VideoWallPanel(QWidget):
     def _on_tile_double_clicked(self, stream_id: str) -> None:
         self.focus_stream(stream_id)
 
+    def _on_layout_box_changed(self, index: int) -> None:
+        self.set_layout(self.layout_box.itemData(index))
+
+    def _on_tile_visibility_changed(self, _stream_id: str) -> None:
+        self._sync_timer.start()
+
+    def _layout_order(self) -> list[str]:
+        """Stream ids the current layout shows: the focus first in ``1``/``1+5``, stream order in grids."""
+        if self.focus_id is None:
+            return []
+        others = [stream_id for stream_id in self.tiles if stream_id != self.focus_id]
+        if self.layout_name == "1":
+            return [self.focus_id]
+        if self.layout_name == "1+5":
+            return [self.focus_id, *others[:SMALL_TILES_IN_ROW]]
+        side = int(self.layout_name[0])
+        order = list(self.tiles)[:side * side]
+        if self.focus_id not in order:
+            order[-1] = self.focus_id  # the focus tile is always on the wall
+        return order
+
     def _arrange(self) -> None:
+        order = self._layout_order()
         for tile in self.tiles.values():
             self._grid.removeWidget(tile)
-        small = [tile for stream_id, tile in self.tiles.items() if stream_id != self.focus_id]
-        columns = max(1, min(SMALL_TILES_PER_ROW, len(small)))
-        focus = self.tiles[self.focus_id]
-        focus.focused = True
-        self._grid.addWidget(focus, 0, 0, 1, columns)
-        self._grid.setRowStretch(0, FOCUS_STRETCH)
-        rows = 0
-        for index, tile in enumerate(small):
-            tile.focused = False
-            row, column = 1 + index // columns, index % columns
-            self._grid.addWidget(tile, row, column)
-            rows = row
-        for row in range(1, rows + 1):
-            self._grid.setRowStretch(row, 1)
+        for row in range(self._grid.rowCount()):
+            self._grid.setRowStretch(row, 0)
+        for column in range(self._grid.columnCount()):
+            self._grid.setColumnStretch(column, 0)
+        if self.layout_name in ("1", "1+5"):
+            columns = max(1, len(order) - 1)
+            self._grid.addWidget(self.tiles[order[0]], 0, 0, 1, columns)
+            self._grid.setRowStretch(0, FOCUS_STRETCH)
+            for column, stream_id in enumerate(order[1:]):
+                self._grid.addWidget(self.tiles[stream_id], 1, column)
+            if len(order) > 1:
+                self._grid.setRowStretch(1, 1)
+        else:
+            columns = int(self.layout_name[0])
+            for index, stream_id in enumerate(order):
+                self._grid.addWidget(self.tiles[stream_id], index // columns, index % columns)
+            for row in range((len(order) + columns - 1) // columns):
+                self._grid.setRowStretch(row, 1)
         for column in range(columns):
             self._grid.setColumnStretch(column, 1)
-        for tile in self.tiles.values():
+        for stream_id, tile in self.tiles.items():
+            tile.focused = stream_id == self.focus_id
+            tile.setVisible(stream_id in order)
             tile.update()
 
     # -- Qt events --------------------------------------------------------------------
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.tiles and not self._running:
+        if self.tiles:
             self.start()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._sync_timer.start()
+
+    def keyPressEvent(self, event) -> None:
+        number = event.key() - Qt.Key_0
+        if 1 <= number <= 9 and not event.modifiers() & ~Qt.KeypadModifier:
+            ids = list(self.tiles)
+            if number <= len(ids):
+                self.focus_stream(ids[number - 1])
+                return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:
         self.stop()

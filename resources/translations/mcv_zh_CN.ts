@@ -368,22 +368,22 @@
         <translation>警报</translation>
     </message>
     <message>
-        <location filename="../../console/alarm_bar.py" line="48"/>
+        <location filename="../../console/alarm_bar.py" line="51"/>
         <source>Acknowledge</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../../console/alarm_bar.py" line="51"/>
+        <location filename="../../console/alarm_bar.py" line="54"/>
         <source>Acknowledge the oldest open alarm (Ctrl+Shift+A)</source>
         <translation>确认最早的未处理警报（Ctrl+Shift+A）</translation>
     </message>
     <message>
-        <location filename="../../console/alarm_bar.py" line="86"/>
+        <location filename="../../console/alarm_bar.py" line="89"/>
         <source>{kind} · {time} · {text}</source>
         <translation>{kind} · {time} · {text}</translation>
     </message>
     <message>
-        <location filename="../../console/alarm_bar.py" line="89"/>
+        <location filename="../../console/alarm_bar.py" line="93"/>
         <source>+{count} more</source>
         <translation>另有 {count} 条</translation>
     </message>
@@ -1037,17 +1037,17 @@
 <context>
     <name>MapView</name>
     <message>
-        <location filename="../../console/map_view.py" line="87"/>
+        <location filename="../../console/map_view.py" line="90"/>
         <source>No map source configured — add [[map.sources]] (id, kind = &quot;mbtiles&quot;, path) to the config file to draw tiles. Units are shown on a plain grid.</source>
         <translation>未配置地图源 — 请在配置文件中添加 [[map.sources]]（id、kind = &quot;mbtiles&quot;、path）以显示地图瓦片。单位显示在坐标网格上。</translation>
     </message>
     <message>
-        <location filename="../../console/map_view.py" line="90"/>
+        <location filename="../../console/map_view.py" line="93"/>
         <source>Map source &apos;{id}&apos;: the file {path} is missing — check path in [[map.sources]] or seed it with `mcv maps seed`. Units are shown on a plain grid.</source>
         <translation>地图源“{id}”：文件 {path} 不存在 — 请检查 [[map.sources]] 中的 path，或用 `mcv maps seed` 生成瓦片。单位显示在坐标网格上。</translation>
     </message>
     <message>
-        <location filename="../../console/map_view.py" line="173"/>
+        <location filename="../../console/map_view.py" line="176"/>
         <source>Map source &apos;{id}&apos; cannot be used: {reason} Units are shown on a plain grid.</source>
         <translation>地图源“{id}”无法使用：{reason} 单位显示在坐标网格上。</translation>
     </message>
@@ -1531,97 +1531,97 @@
 <context>
     <name>VideoTileWidget</name>
     <message>
-        <location filename="../../console/video_tile.py" line="148"/>
+        <location filename="../../console/video_tile.py" line="150"/>
         <source>{fps:.0f} fps</source>
         <translation>{fps:.0f} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="152"/>
+        <location filename="../../console/video_tile.py" line="154"/>
         <source>{kbps:.0f} kb/s</source>
         <translation>{kbps:.0f} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="154"/>
+        <location filename="../../console/video_tile.py" line="156"/>
         <source>frame age {ms:.0f} ms</source>
         <translation>画面延时 {ms:.0f} 毫秒</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="155"/>
+        <location filename="../../console/video_tile.py" line="157"/>
         <source>{count} reconnects</source>
         <translation>重连 {count} 次</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="162"/>
+        <location filename="../../console/video_tile.py" line="164"/>
         <source>SIGNAL LOST</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="164"/>
+        <location filename="../../console/video_tile.py" line="166"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="166"/>
+        <location filename="../../console/video_tile.py" line="168"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="174"/>
+        <location filename="../../console/video_tile.py" line="176"/>
         <source>no picture for {seconds:.0f} s</source>
         <translation>已 {seconds:.0f} 秒无画面</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="181"/>
+        <location filename="../../console/video_tile.py" line="183"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="182"/>
+        <location filename="../../console/video_tile.py" line="184"/>
         <source>live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="183"/>
+        <location filename="../../console/video_tile.py" line="185"/>
         <source>signal lost</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="184"/>
+        <location filename="../../console/video_tile.py" line="186"/>
         <source>reconnecting</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="185"/>
+        <location filename="../../console/video_tile.py" line="187"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="190"/>
+        <location filename="../../console/video_tile.py" line="192"/>
         <source>drone</source>
         <translation>无人机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="191"/>
+        <location filename="../../console/video_tile.py" line="193"/>
         <source>body camera</source>
         <translation>执法记录仪</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="192"/>
+        <location filename="../../console/video_tile.py" line="194"/>
         <source>mast camera</source>
         <translation>桅杆摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="193"/>
+        <location filename="../../console/video_tile.py" line="195"/>
         <source>fixed camera</source>
         <translation>固定摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="194"/>
+        <location filename="../../console/video_tile.py" line="196"/>
         <source>TAK device</source>
         <translation>TAK 终端</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="253"/>
+        <location filename="../../console/video_tile.py" line="263"/>
         <source>Snapshot</source>
         <translation>截图</translation>
     </message>
@@ -1629,7 +1629,13 @@
 <context>
     <name>VideoWallPanel</name>
     <message>
-        <location filename="../../console/video_wall.py" line="53"/>
+        <location filename="../../console/video_wall.py" line="65"/>
+        <location filename="../../console/video_wall.py" line="66"/>
+        <source>Wall layout</source>
+        <translation>画面墙布局</translation>
+    </message>
+    <message>
+        <location filename="../../console/video_wall.py" line="78"/>
         <source>No video streams configured.</source>
         <translation>未配置视频流。</translation>
     </message>
