@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QWidget
 from console.tile_worker import (
     DEFAULT_CACHE_TILES, SourceInfo, TileImageCache, TileLoadWorker, describe_source, open_source,
 )
-from console.unit_markers import SPRITE_HALF, MarkerPainter
+from console.unit_markers import MarkerPainter, Sprite
 from maps.datum import Datum, convert
 from maps.tile_source import TileKey
 from maps.viewport import Viewport, format_dms, graticule_step, lonlat_to_fraction, parent_patch, scale_bar
@@ -42,13 +42,15 @@ _GRID = QColor("#b8b8ae")
 _BOX = QColor(0, 0, 0, 150)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Marker:
     unit: UnitState
     fx: float  # position as a fraction of the world, in the tiles' datum
     fy: float
     seen_at: float  # the report's time, seconds since the epoch
     heading_step: int | None  # which heading sprite draws it
+    sprite: Sprite | None = None  # the sprite last drawn, kept while stale and the pixel ratio stay the same
+    sprite_stale: bool = False
 
 
 class MapView(QWidget):
@@ -75,6 +77,7 @@ class MapView(QWidget):
         self._missing: set[TileKey] = set()
         self._markers: dict[str, _Marker] = {}
         self._painter = MarkerPainter()
+        self._sprite_ratio = 0.0  # the device pixel ratio the markers' kept sprites were drawn for
         self.layers: list = []  # extra painters drawn under the units, e.g. the drones' TrackLayer (GUI thread)
         self._drag_from: QPointF | None = None
         self._cursor: QPointF | None = None
@@ -277,30 +280,44 @@ class MapView(QWidget):
             lat += step
 
     def _paint_units(self, painter: QPainter) -> None:
-        # The hot loop of a busy map: plain arithmetic and cached sprites, no per-unit objects.
+        # The hot loop of a busy map: plain arithmetic, cached sprites drawn at whole pixels (a plain blit, no
+        # resampling) and no per-unit Qt objects.
         now, stale_after = self._clock(), self.stale_after_s
         scale = self.viewport.scale
         off_x = self.width() / 2.0 - self.viewport.centre_x * scale
         off_y = self.height() / 2.0 - self.viewport.centre_y * scale
         right, bottom = self.width() + MARGIN_PX, self.height() + MARGIN_PX
+        ratio = self.devicePixelRatioF()
+        if ratio != self._sprite_ratio:  # moved to a screen of another density
+            self._sprite_ratio = ratio
+            for marker in self._markers.values():
+                marker.sprite = None
+        sprite_of, draw = self._painter.sprite, painter.drawImage
         visible = []
         for marker in self._markers.values():
-            x, y = marker.fx * scale + off_x, marker.fy * scale + off_y
-            if -MARGIN_PX <= x <= right and -MARGIN_PX <= y <= bottom:
-                visible.append((marker, x, y))
-        ratio = self.devicePixelRatioF()
-        sprite, draw = self._painter.sprite, painter.drawImage
-        for marker, x, y in visible:
-            draw(QPointF(x - SPRITE_HALF, y - SPRITE_HALF),
-                 sprite(marker.unit.unit_kind, marker.heading_step, now - marker.seen_at > stale_after, ratio))
+            x = marker.fx * scale + off_x
+            if x < -MARGIN_PX or x > right:
+                continue
+            y = marker.fy * scale + off_y
+            if y < -MARGIN_PX or y > bottom:
+                continue
+            x, y = round(x), round(y)
+            stale = now - marker.seen_at > stale_after
+            sprite = marker.sprite
+            if sprite is None or marker.sprite_stale is not stale:
+                sprite = marker.sprite = sprite_of(marker.unit.unit_kind, marker.heading_step, stale, ratio)
+                marker.sprite_stale = stale
+            draw(x + sprite.dx, y + sprite.dy, sprite.image)
+            visible.append((marker, x, y))
         if len(visible) > LABEL_LIMIT:
             return
         dx, dy = self._painter.label_offset()
+        dx, dy = round(dx), round(dy)
         for marker, x, y in visible:
             age = now - marker.seen_at
             stale = age > stale_after
             text = marker.unit.callsign + (f" · {_age_text(age)}" if stale else "")
-            draw(QPointF(x + dx, y + dy), self._painter.label(text, stale, ratio))
+            draw(x + dx, y + dy, self._painter.label(text, stale, ratio))
 
     def _paint_box(self, painter: QPainter, text: str, anchor: Qt.AlignmentFlag) -> None:
         metrics = painter.fontMetrics()

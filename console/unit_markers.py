@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from typing import NamedTuple
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, QPolygonF,
 )
@@ -18,7 +19,7 @@ MARKER_RADIUS = 8.0
 HEADING_LENGTH = 20.0
 STALE_OPACITY = 0.35
 HEADING_STEP_DEG = 5  # headings are drawn to the nearest 5°, so there are 72 arrows per kind to keep
-SPRITE_HALF = 32  # a marker sprite is 64 x 64 logical pixels, the unit's position in its middle
+SPRITE_HALF = 32  # a marker is drawn on 64 x 64 logical pixels around the unit, then cropped to its ink
 LABEL_CACHE_SIZE = 4096
 
 # Colours picked to stay apart for the common colour-vision deficiencies and on day and night tiles.
@@ -58,6 +59,14 @@ def _shapes() -> dict[str, QPainterPath]:
     }
 
 
+class Sprite(NamedTuple):
+    """A drawn marker cropped to its ink, and where its top-left corner goes relative to the unit (whole pixels)."""
+
+    image: QImage
+    dx: int
+    dy: int
+
+
 def _sprite_image(width: float, height: float, ratio: float) -> QImage:
     image = QImage(math.ceil(width * ratio), math.ceil(height * ratio), QImage.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(ratio)
@@ -74,7 +83,7 @@ class MarkerPainter:
         self._font.setPointSizeF(9.0)
         self._font.setBold(True)
         self._metrics = QFontMetricsF(self._font)
-        self._sprites: dict[tuple, QImage] = {}
+        self._sprites: dict[tuple, Sprite] = {}
         self._labels: OrderedDict[tuple, QImage] = OrderedDict()
 
     @staticmethod
@@ -82,8 +91,8 @@ class MarkerPainter:
         """The heading as a whole number of ``HEADING_STEP_DEG`` steps (the sprite it is drawn with)."""
         return None if heading is None else round(heading / HEADING_STEP_DEG) % (360 // HEADING_STEP_DEG)
 
-    def sprite(self, kind: str, step: int | None, stale: bool, ratio: float) -> QImage:
-        """The marker of a unit of ``kind`` heading ``step``; its middle is the unit's position."""
+    def sprite(self, kind: str, step: int | None, stale: bool, ratio: float) -> Sprite:
+        """The marker of a unit of ``kind`` heading ``step``, cropped to what it draws."""
         key = (kind, step, stale, ratio)
         sprite = self._sprites.get(key)
         if sprite is None:
@@ -95,23 +104,32 @@ class MarkerPainter:
         """Where a label's image goes relative to the unit: right of the marker, above an eastward arrow."""
         return MARKER_RADIUS + 1.0, -MARKER_RADIUS - self._metrics.ascent()
 
-    def _draw_marker(self, kind: str, heading: float | None, stale: bool, ratio: float) -> QImage:
+    def _draw_marker(self, kind: str, heading: float | None, stale: bool, ratio: float) -> Sprite:
         colour = KIND_COLOURS.get(kind, _UNKNOWN)
+        shape = self._shapes.get(kind, self._shapes["responder"])
         image = _sprite_image(2 * SPRITE_HALF, 2 * SPRITE_HALF, ratio)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setOpacity(STALE_OPACITY if stale else 1.0)
         painter.translate(SPRITE_HALF, SPRITE_HALF)
+        ink = shape.boundingRect()
         if heading is not None:
-            self._draw_heading(painter, heading, colour)
+            ink = ink.united(self._draw_heading(painter, heading, colour))
         painter.setPen(QPen(_OUTLINE, 2.0))
         painter.setBrush(colour.lighter(160) if stale else colour)
-        painter.drawPath(self._shapes.get(kind, self._shapes["responder"]))
+        painter.drawPath(shape)
         painter.end()
-        return image
+        # Cropped to the ink (plus the widest pen and antialiasing): a busy paint blends a quarter of the pixels.
+        ink = ink.adjusted(-3, -3, 3, 3).toAlignedRect().intersected(
+            QRect(-SPRITE_HALF, -SPRITE_HALF, 2 * SPRITE_HALF, 2 * SPRITE_HALF))
+        cropped = image.copy(QRect(round((ink.x() + SPRITE_HALF) * ratio), round((ink.y() + SPRITE_HALF) * ratio),
+                                   round(ink.width() * ratio), round(ink.height() * ratio)))
+        cropped.setDevicePixelRatio(ratio)
+        return Sprite(cropped, ink.x(), ink.y())
 
     @staticmethod
-    def _draw_heading(painter: QPainter, heading: float, colour: QColor) -> None:
+    def _draw_heading(painter: QPainter, heading: float, colour: QColor) -> QRectF:
+        """Draws the arrow; returns the rectangle its geometry covers (before pen widths)."""
         angle = math.radians(heading)  # clockwise from north; screen y grows southwards
         dx, dy = math.sin(angle), -math.cos(angle)
         tip = QPointF(dx * (MARKER_RADIUS + HEADING_LENGTH), dy * (MARKER_RADIUS + HEADING_LENGTH))
@@ -124,7 +142,9 @@ class MarkerPainter:
         back = tip - QPointF(dx * 7.0, dy * 7.0)
         painter.setPen(QPen(_OUTLINE, 1.0))
         painter.setBrush(colour)
-        painter.drawPolygon(QPolygonF([tip, back + side, back - side]))
+        head = QPolygonF([tip, back + side, back - side])
+        painter.drawPolygon(head)
+        return QRectF(base, tip).normalized().united(head.boundingRect())
 
     def label(self, text: str, stale: bool, ratio: float) -> QImage:
         """The callsign (and age) with a dark halo, readable on any tile."""
