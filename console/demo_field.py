@@ -22,6 +22,7 @@ from radios.child_process import die_with_parent
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, load_config
 from radios.fake_drone import FakeDrone
+from radios.fake_nmea_radio import FakeNmeaRadio
 from radios.fake_tak import PARTNER_TEAM, FakeTakPeer
 from radios.field_sim import RESPONDERS, SimulatedResponders
 from radios.modem_emulator import PtyModem
@@ -71,6 +72,10 @@ DEMO_CAMERAS = (
     ("mast-1", "Vehicle mast camera", "mast"),
 )
 BODYCAMS = {"r1": "bodycam-r1", "r2": "bodycam-r2"}  # responder uid -> its camera
+# These responders' trackers report as field devices do, through the gateway's MQTT field-device link.
+# (r1 and r2 publish unit states themselves: those carry their body cameras' stream ids.)
+FIELD_DEVICES = ("r3", "r4")
+FIELD_DEVICE_LINK = "trackers"
 DEMO_DRONE_SYSID = 1
 MAX_TRACK_POINTS = 10_000_000  # the summary counts every stored report
 
@@ -101,6 +106,7 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
     if tak:  # (the CoT link's port, the fake TAK team's port): a partner agency's ATAK users
         text += (f'\n[[links]]\nid = "tak-partners"\ntype = "cot"\n'
                  f'url = "udp://127.0.0.1:{tak[0]}?peer=127.0.0.1:{tak[1]}"\n')
+    text += f'\n[[links]]\nid = "{FIELD_DEVICE_LINK}"\ntype = "mqtt"\nurl = {json.dumps(broker_url)}\n'
     return text
 
 
@@ -133,6 +139,7 @@ class DemoField:
         self.drone: FakeDrone | None = None
         self.tak: FakeTakPeer | None = None
         self.satcom: PtyModem | None = None  # an Iridium SBD modem emulator on a pty
+        self.radio: FakeNmeaRadio | None = None  # radio units sending NMEA on ptys
         self._bus: MqttBus | None = None
         self.config: Config | None = None
 
@@ -149,10 +156,18 @@ class DemoField:
             say(f"starting a satellite modem emulator (Iridium SBD) on {self.satcom.device}")
         except RuntimeError as exc:
             say(f"no satellite modem: {exc}")
+        try:
+            self.radio = FakeNmeaRadio(self.run_dir).start()
+            say(f"starting a radio sending NMEA for {len(self.radio.units)} units on "
+                + ", ".join(str(self.radio.device(walk.unit)) for walk in self.radio.units))
+        except RuntimeError as exc:
+            self.radio = None
+            say(f"no NMEA radio: {exc}")
         config_path.write_text(demo_config_text(broker_url, self.run_dir / "mcv.sqlite3",
                                                 make_demo_tiles(self.run_dir, say), camera_port, drone_port,
                                                 (self.tak.address[1], self.tak.listen_port))
-                               + (self.satcom.link_config() if self.satcom else ""))
+                               + (self.satcom.link_config() if self.satcom else "")
+                               + (self.radio.link_config() if self.radio else ""))
         self.config = load_config(config_path)
         with open(self.run_dir / "gateway.log", "wb") as gateway_log:
             self.gateway = subprocess.Popen(
@@ -161,7 +176,8 @@ class DemoField:
                 start_new_session=True, preexec_fn=die_with_parent,
             )
         say(f"started gateway (pid {self.gateway.pid}, store {self.config.store_path})")
-        say("starting simulated field: 4 responders reporting over MQTT")
+        say(f"starting simulated field: {len(RESPONDERS)} responders reporting over MQTT, "
+            f"{len(FIELD_DEVICES)} of them through trackers on the field-device link")
         topics = Topics(self.config.vehicle.id)
         gateway_online = threading.Event()
 
@@ -180,7 +196,8 @@ class DemoField:
         if not gateway_online.wait(GATEWAY_READY_TIMEOUT_S):
             raise RuntimeError(f"the gateway did not come online within {GATEWAY_READY_TIMEOUT_S:.0f} s; "
                                f"see {self.run_dir / 'gateway.log'}")
-        self.field = SimulatedResponders(self._bus, topics, bodycams=BODYCAMS if self.cameras else {})
+        self.field = SimulatedResponders(self._bus, topics, bodycams=BODYCAMS if self.cameras else {},
+                                         device_uids=FIELD_DEVICES)
         self.field.start()
         video = f"rtsp://127.0.0.1:{camera_port}/drone-1" if camera_port else None
         say(f"starting a simulated drone (MAVLink over UDP to 127.0.0.1:{drone_port}) flying a search pattern")
@@ -240,6 +257,9 @@ class DemoField:
         if self.satcom is not None:
             self.satcom.stop()
             self.satcom = None
+        if self.radio is not None:
+            self.radio.stop()
+            self.radio = None
         if self.broker is not None:
             self.broker.stop()
             self.broker = None

@@ -1,12 +1,15 @@
 """Simulated responders for the demo: body-camera wearers walking loops, reporting over MQTT.
 
 They speak the same bus payloads a field device adapter produces, to the real broker,
-so the gateway and consoles take the real code path. Positions are computed from the
+so the gateway and consoles take the real code path; those named in ``device_uids`` report
+as body cameras do instead, in the device format of docs/devices.md, and reach the bus
+through the gateway's MQTT field-device link. Positions are computed from the
 clock, not random, so a run can be reproduced.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -16,7 +19,7 @@ import paho.mqtt.client as mqtt
 
 from radios.bus import MqttBus
 from radios.field_inbox import ResponderInbox
-from radios.schema import Alarm, Event, Topics, UnitState
+from radios.schema import Alarm, Event, Topics, UnitState, utc_now
 
 # Gongshu District, Hangzhou: the streets the demo is set in.
 DEMO_CENTRE = (30.3195, 120.1630)
@@ -58,13 +61,14 @@ class SimulatedResponders:
 
     def __init__(self, bus: MqttBus, topics: Topics, period_s: float = 1.0,
                  centre: tuple[float, float] = DEMO_CENTRE, sos_after_s: float = SOS_AFTER_S,
-                 bodycams: dict[str, str] | None = None) -> None:
+                 bodycams: dict[str, str] | None = None, device_uids: tuple[str, ...] = ()) -> None:
         self.bus = bus
         self.topics = topics
         self.period_s = period_s
         self.centre = centre
         self.sos_after_s = sos_after_s
         self.bodycams = bodycams or {}  # responder uid -> the id of the stream its body camera sends
+        self.device_uids = frozenset(device_uids)  # responders whose body camera reports in the device format
         self.sent = 0
         self._acknowledged = 0
         self._in_flight: list[mqtt.MQTTMessageInfo] = []
@@ -129,6 +133,13 @@ class SimulatedResponders:
     def publish_all(self, t: float) -> None:
         for uid, callsign, loop in RESPONDERS:
             lat, lon, heading, speed = loop.position(self.centre, t)
+            if uid in self.device_uids:
+                report = {"lat": lat, "lon": lon, "heading": heading, "speed": speed, "ts": utc_now(),
+                          "callsign": callsign}
+                topic = f"{self.topics.root}/device/{uid}/position"
+                self._in_flight.append(self.bus.publish(topic, json.dumps(report).encode()))
+                self.sent += 1
+                continue
             state = UnitState.create("field-sim", uid=uid, unit_kind="responder", callsign=callsign,
                                      lat=lat, lon=lon, heading=heading, speed=speed, stream=self.bodycams.get(uid))
             self._in_flight.append(self.bus.publish(self.topics.unit(uid), state.encode(), retain=True))

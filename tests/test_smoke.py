@@ -58,7 +58,8 @@ def test_headless_demo_prints_what_the_store_saw():
     demo = subprocess.run([sys.executable, "-m", "console", "demo", "--headless", "--duration", "4"],
                           capture_output=True, text=True, timeout=60)
     assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert "units seen:            8" in demo.stdout  # four responders over MQTT, one drone over MAVLink, three TAK contacts
+    # four responders over MQTT (two as body cameras), one drone over MAVLink, three TAK contacts, two NMEA radios
+    assert "units seen:            10" in demo.stdout
     assert "all stored" in demo.stdout
 
 
