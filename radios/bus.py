@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 5
 SESSION_EXPIRY_S = 24 * 3600
+DROP_LOG_EVERY = 1000  # after the first, one warning per this many refused messages
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
@@ -98,6 +99,7 @@ class MqttBus:
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._resubscribe_mid: int | None = None
+        self.dropped = 0  # messages refused because the outgoing queue was full
         self.protocol = mqtt.MQTTv5
         self._tls: _TlsContext | None = None
         self._refused: str | None = None   # bus thread: why the broker refused the last CONNECT
@@ -144,8 +146,20 @@ class MqttBus:
             self._client.subscribe(pattern, qos)
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> mqtt.MQTTMessageInfo:
-        """Queue a message; with QoS 1 paho resends it until the broker acknowledges it."""
-        return self._client.publish(topic, payload, qos=qos, retain=retain)
+        """Queue a message; with QoS 1 paho resends it until the broker acknowledges it.
+
+        When the queue is full (``MAX_QUEUED_MESSAGES``) the message is refused: it is
+        counted in ``dropped`` and logged, never lost without a word (any thread).
+        """
+        info = self._client.publish(topic, payload, qos=qos, retain=retain)
+        if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
+            with self._lock:
+                self.dropped += 1
+                first = self.dropped == 1
+            if first or self.dropped % DROP_LOG_EVERY == 0:
+                log.warning("bus %s: outgoing queue full (%d messages); %d dropped so far, the latest on %s",
+                            self.settings.client_id, MAX_QUEUED_MESSAGES, self.dropped, topic)
+        return info
 
     # -- request / response ----------------------------------------------------------
 

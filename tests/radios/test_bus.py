@@ -109,3 +109,16 @@ def test_unreachable_broker_reports_down_and_stays_stoppable():
 def test_settings_repr_hides_the_password():
     settings = BusSettings("h", 1, "c", username="u", password="hunter2")
     assert "hunter2" not in repr(settings)
+
+
+def test_a_full_outgoing_queue_is_counted_and_logged_not_silent(caplog):
+    from radios.bus import MAX_QUEUED_MESSAGES
+
+    bus = MqttBus(BusSettings("127.0.0.1", 9, "full"), on_message=lambda *a: None)  # never connects
+    try:
+        for i in range(MAX_QUEUED_MESSAGES + 3):
+            bus.publish("t/x", b"x")
+        assert bus.dropped == 3
+        assert "outgoing queue full" in caplog.text
+    finally:
+        bus.stop()
