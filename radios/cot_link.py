@@ -32,7 +32,7 @@ from radios.config import LinkConfig
 from radios.cot import CotError, CotEvent, parse, to_protobuf
 from radios.cot_stream import CotStreamSplitter
 from radios.input_guard import BadInputLog
-from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus
+from radios.link import LinkPolicyState, LinkStatePolicy, LinkStatus
 from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
@@ -159,13 +159,6 @@ class CotLink(LinkThread):
         except ValueError as exc:
             self.address, self._detail = None, str(exc)
 
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the socket is bound or connected right now (any thread)."""
-        with self._lock:
-            return self._phase.is_open
-
     @property
     def local_port(self) -> int | None:
         """The port actually bound (UDP) or the local end of the connection (TCP), or None (any thread)."""
@@ -174,12 +167,6 @@ class CotLink(LinkThread):
             return sock.getsockname()[1] if sock is not None else None
         except OSError:
             return None
-
-    def status(self) -> LinkStatus:
-        """A snapshot of state and counters (any thread)."""
-        with self._lock:
-            return LinkStatus(link=self.config.id, link_type=self.config.type, state=self._phase.state,
-                              detail=self._detail, last_seen=self._last_seen, **self._counts)
 
     def send(self, xml: bytes) -> bool:
         """Send one CoT event we built (any thread), as protobuf if the url says so; False if not sent."""
@@ -309,12 +296,6 @@ class CotLink(LinkThread):
             if not self.send(xml):
                 break
 
-    def _reject(self, reason: str) -> None:
-        self._bad_input.reject(self._source, reason)
-        with self._lock:
-            self._counts["errors"] += 1
-        self._feed("bad_data")
-
     def _close(self, detail: str, event: str) -> None:
         self._close_socket()
         with self._lock:
@@ -329,18 +310,6 @@ class CotLink(LinkThread):
                 sock.close()
             except OSError:
                 pass
-
-    def _feed(self, event: str, detail: str | None = None) -> None:
-        """Run the policy on one event; tell ``on_status`` when the state changed."""
-        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic())
-        with self._lock:
-            self._phase = decision.state
-            if detail is not None:
-                self._detail = detail
-            if decision.changed:
-                self._detail = self._describe(decision.state, self._detail)
-        if decision.changed:
-            self._on_status(self.status())
 
     def _describe(self, phase: LinkPolicyState, detail: str) -> str:
         if phase.state == "up":

@@ -1,22 +1,37 @@
-"""The one thread a link reads on: started once, stopped and joined, for every kind of link."""
+"""What every link that reads on its own thread shares: the thread, and the state it reports."""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from radios.config import LinkConfig
+from radios.input_guard import BadInputLog
+from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus
 
 
 class LinkThread:
-    """Start and stop of a link's reader thread, named ``{THREAD_NAME}-{link id}``.
+    """Start and stop of a link's reader thread (``{THREAD_NAME}-{link id}``), and its status.
 
-    A subclass keeps its ``config``, calls ``_init_thread()`` in its constructor and
-    implements ``_run``, which returns once ``_stopping`` is set.
+    A subclass calls ``_init_thread()`` in its constructor, sets the state fields named
+    below, implements ``_run`` (returning once ``_stopping`` is set) and ``_describe``
+    (the words for a new state), and feeds what happens to ``_feed``.
     """
 
     THREAD_NAME = "link"
     STOP_JOIN_S = 2.0
     config: LinkConfig
+    # Set by the subclass's constructor; _lock guards the counters, _detail and _phase.
+    _lock: threading.Lock
+    _policy: LinkStatePolicy
+    _phase: LinkPolicyState
+    _detail: str
+    _counts: dict[str, int]
+    _last_seen: float | None
+    _on_status: Callable[[LinkStatus], None]
+    _bad_input: BadInputLog
+    _source: str
 
     def _init_thread(self) -> None:
         self._stopping = threading.Event()
@@ -41,5 +56,40 @@ class LinkThread:
         if thread is not None:
             thread.join(self.STOP_JOIN_S)
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the port or socket is open right now (any thread)."""
+        with self._lock:
+            return self._phase.is_open
+
+    def status(self) -> LinkStatus:
+        """A snapshot of state and counters (any thread)."""
+        with self._lock:
+            return LinkStatus(link=self.config.id, link_type=self.config.type, state=self._phase.state,
+                              detail=self._detail, last_seen=self._last_seen, **self._counts)
+
+    def _reject(self, reason: str) -> None:
+        """Reader thread: count one piece of bad input against the link, and log it once per source."""
+        self._bad_input.reject(self._source, reason)
+        with self._lock:
+            self._counts["errors"] += 1
+        self._feed("bad_data")
+
+    def _feed(self, event: str, detail: str | None = None, count: int = 1) -> None:
+        """Reader thread: run the policy on one event; tell ``on_status`` when the state changed."""
+        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic(), count)
+        with self._lock:
+            self._phase = decision.state
+            if detail is not None:
+                self._detail = detail
+            if decision.changed:
+                self._detail = self._describe(decision.state, self._detail)
+        if decision.changed:
+            self._on_status(self.status())
+
     def _run(self) -> None:
+        raise NotImplementedError
+
+    def _describe(self, phase: LinkPolicyState, detail: str) -> str:
+        """The words people read for the link's new state; ``detail`` is what happened."""
         raise NotImplementedError

@@ -22,7 +22,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink2
 
 from radios.config import LinkConfig
 from radios.input_guard import BadInputLog
-from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus
+from radios.link import LinkPolicyState, LinkStatePolicy, LinkStatus
 from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,6 @@ class MavlinkLink(LinkThread):
         except ValueError as exc:
             self.address, self._detail = None, str(exc)
 
-
     @property
     def local_port(self) -> int | None:
         """The UDP port actually bound (useful with port 0), or None (any thread)."""
@@ -138,11 +137,6 @@ class MavlinkLink(LinkThread):
         except OSError:
             return None
 
-    def status(self) -> LinkStatus:
-        """A snapshot of state and counters (any thread)."""
-        with self._lock:
-            return LinkStatus(link=self.config.id, link_type=self.config.type, state=self._phase.state,
-                              detail=self._detail, last_seen=self._last_seen, **self._counts)
 
     # -- the reader thread -----------------------------------------------------------
 
@@ -275,10 +269,7 @@ class MavlinkLink(LinkThread):
 
     def _reject(self, reason: str) -> None:
         self._feed_data()   # the good before the bad, so the policy weighs them fairly
-        self._bad_input.reject(self._source, reason)
-        with self._lock:
-            self._counts["errors"] += 1
-        self._feed("bad_data")
+        super()._reject(reason)
 
     def _close(self, detail: str, event: str) -> None:
         self._close_transport()
@@ -295,18 +286,6 @@ class MavlinkLink(LinkThread):
                     closable.close()
                 except (OSError, serial.SerialException):
                     pass
-
-    def _feed(self, event: str, detail: str | None = None, count: int = 1) -> None:
-        """Run the policy on one event; tell ``on_status`` when the state changed."""
-        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic(), count)
-        with self._lock:
-            self._phase = decision.state
-            if detail is not None:
-                self._detail = detail
-            if decision.changed:
-                self._detail = self._describe(decision.state, self._detail)
-        if decision.changed:
-            self._on_status(self.status())
 
     def _describe(self, phase: LinkPolicyState, detail: str) -> str:
         if phase.state == "up":

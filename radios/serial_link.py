@@ -19,7 +19,7 @@ import serial
 
 from radios.config import LinkConfig
 from radios.input_guard import BadInputLog
-from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStatus, quiet_s_for
+from radios.link import LinkPolicyState, LinkStatePolicy, LinkStatus, quiet_s_for
 from radios.link_thread import LinkThread
 
 log = logging.getLogger(__name__)
@@ -71,19 +71,6 @@ class SerialLink(LinkThread):
         self._port: serial.SerialBase | None = None
         self._init_thread()
         self._discarding = False   # reader thread: skipping the rest of an overlong line
-
-
-    @property
-    def is_open(self) -> bool:
-        """Whether the port is open right now (any thread)."""
-        with self._lock:
-            return self._phase.is_open
-
-    def status(self) -> LinkStatus:
-        """A snapshot of state and counters (any thread)."""
-        with self._lock:
-            return LinkStatus(link=self.config.id, link_type=self.config.type, state=self._phase.state,
-                              detail=self._detail, last_seen=self._last_seen, **self._counts)
 
     def write(self, data: bytes) -> bool:
         """Send one message to the device (any thread); False if the port is not open."""
@@ -187,12 +174,6 @@ class SerialLink(LinkThread):
                 self._counts["errors"] += 1
             self._feed("bad_data")
 
-    def _reject(self, reason: str) -> None:
-        self._bad_input.reject(self._source, reason)
-        with self._lock:
-            self._counts["errors"] += 1
-        self._feed("bad_data")
-
     def _close(self, detail: str, event: str) -> None:
         self._close_port()
         with self._lock:
@@ -207,18 +188,6 @@ class SerialLink(LinkThread):
                 port.close()
             except (serial.SerialException, OSError):
                 pass
-
-    def _feed(self, event: str, detail: str | None = None) -> None:
-        """Run the policy on one event; tell ``on_status`` when the state changed."""
-        decision: LinkDecision = self._policy.decide(self._phase, event, time.monotonic())
-        with self._lock:
-            self._phase = decision.state
-            if detail is not None:
-                self._detail = detail
-            if decision.changed or detail is not None:
-                self._detail = self._describe(decision.state, self._detail)
-        if decision.changed:
-            self._on_status(self.status())
 
     def _describe(self, phase: LinkPolicyState, detail: str) -> str:
         if phase.state == "up":
