@@ -4,57 +4,20 @@ masked credentials and the empty state, with real PyAV decoding on offscreen Qt.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))  # the RTSP peers live with the video tests
 
-from rtsp_peer import FakeStreamConfig, RtspTestServer, free_port  # noqa: E402
+from rtsp_peer import FakeStreamConfig  # noqa: E402
 
 from console.video_tile import VideoTileWidget  # noqa: E402
-from console.video_wall import VideoWallPanel  # noqa: E402
 from video.health import StreamState  # noqa: E402
 
 FIRST_PICTURE_MS = 6000
 SIGNAL_LOST_MS = 4000
-
-
-@pytest.fixture
-def rtsp_server() -> Iterator[Callable[..., RtspTestServer]]:
-    """Factory: a GStreamer RTSP server on a free port; every one stopped after the test."""
-    servers: list[RtspTestServer] = []
-
-    def start(mounts: tuple[str, ...] = ("cam1",), auth: str | None = None) -> RtspTestServer:
-        server = RtspTestServer(free_port(), mounts, auth)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def wall(qtbot) -> Iterator[Callable[..., VideoWallPanel]]:
-    """Factory: a shown wall for some streams; its workers are stopped after the test."""
-    walls: list[VideoWallPanel] = []
-
-    def make(streams) -> VideoWallPanel:
-        panel = VideoWallPanel(tuple(streams))
-        walls.append(panel)
-        qtbot.addWidget(panel)
-        panel.resize(800, 600)
-        panel.show()
-        return panel
-
-    yield make
-    for panel in walls:
-        panel.stop()
 
 
 def distinct_colours(tile: QWidget, step: int = 4) -> int:

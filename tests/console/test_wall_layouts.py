@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,9 @@ from PySide6.QtCore import Qt
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))  # the RTSP peers live with the video tests
 
-from rtsp_peer import FakeStreamConfig, RtspTestServer, free_port  # noqa: E402
+from rtsp_peer import FakeStreamConfig, free_port  # noqa: E402
 
-from console.video_wall import LAYOUTS, VideoWallPanel  # noqa: E402
+from console.video_wall import LAYOUTS  # noqa: E402
 
 FIRST_PICTURE_MS = 6000
 STOPPED_MS = 4000
@@ -27,38 +26,8 @@ def ingest_threads() -> list[str]:
 
 
 @pytest.fixture
-def rtsp_server() -> Iterator[Callable[..., RtspTestServer]]:
-    """Factory: a GStreamer RTSP server on a free port; every one stopped after the test."""
-    servers: list[RtspTestServer] = []
-
-    def start(mounts: tuple[str, ...] = ("cam1",)) -> RtspTestServer:
-        server = RtspTestServer(free_port(), mounts)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def wall(qtbot) -> Iterator[Callable[..., VideoWallPanel]]:
-    """Factory: a shown wall for some streams; its workers are stopped after the test."""
-    walls: list[VideoWallPanel] = []
-
-    def make(streams) -> VideoWallPanel:
-        panel = VideoWallPanel(tuple(streams))
-        walls.append(panel)
-        qtbot.addWidget(panel)
-        panel.resize(1200, 900)
-        panel.show()
-        return panel
-
-    yield make
-    for panel in walls:
-        panel.stop()
-    assert not ingest_threads(), "the wall left ingest threads running"
+def wall_size() -> tuple[int, int]:
+    return 1200, 900  # room for a 4x4 grid
 
 
 def dead_streams(count: int) -> list[FakeStreamConfig]:
