@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -232,10 +232,9 @@ class MapInteractions(QObject):
     def _on_details_follow_toggled(self, on: bool) -> None:
         self.follow(self.details.unit.uid if on and self.details.unit is not None else None)
 
-    def _on_details_track_requested(self, minutes: int) -> None:
+    def _on_details_track_requested(self, start: datetime, end: datetime) -> None:
         if self.details.unit is not None:
-            end = datetime.fromtimestamp(self._clock(), timezone.utc)
-            self.request_track(self.details.unit.uid, end - timedelta(minutes=minutes), end)
+            self.request_track(self.details.unit.uid, start, end)
 
     # -- helpers -----------------------------------------------------------------------
     def _centre_on_followed(self) -> None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDateTime, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget,
+    QComboBox, QDateTimeEdit, QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from maps.viewport import format_dms
 from radios.schema import PayloadError, UnitState, parse_ts
 
 TRACK_RANGES_MIN = (15, 60, 360, 1440)
+CUSTOM_RANGE = 0
+"""The track range's entry for a free from/to, picked in local time."""
 
 
 def age_text(seconds: float) -> str:
@@ -30,7 +34,7 @@ class UnitDetailsPanel(QFrame):
 
     open_video_requested = Signal(str)  # stream id
     follow_toggled = Signal(bool)
-    track_requested = Signal(int)  # minutes back from now
+    track_requested = Signal(object, object)  # start, end: aware UTC datetimes
     track_cleared = Signal()
     closed = Signal()
 
@@ -71,7 +75,11 @@ class UnitDetailsPanel(QFrame):
             text = (self.tr("Last {n} min").format(n=minutes) if minutes < 60
                     else self.tr("Last {n} h").format(n=minutes // 60))
             self.track_range.addItem(text, minutes)
+        self.track_range.addItem(self.tr("From … to …"), CUSTOM_RANGE)
         self.track_range.setCurrentIndex(1)
+        self.track_range.currentIndexChanged.connect(self._on_track_range_changed)
+        self.track_from = self._time_edit(self.tr("Track from (local time)"))
+        self.track_to = self._time_edit(self.tr("Track to (local time)"))
         self.show_track = QPushButton(self.tr("Show track"), self)
         self.show_track.clicked.connect(self._on_show_track_clicked)
         self.clear_track = QPushButton(self.tr("Clear track"), self)
@@ -88,12 +96,20 @@ class UnitDetailsPanel(QFrame):
         track.addWidget(self.track_range)
         track.addWidget(self.show_track)
         track.addWidget(self.clear_track)
+        self.custom_range = QWidget(self)
+        custom = QHBoxLayout(self.custom_range)
+        custom.setContentsMargins(0, 0, 0, 0)
+        custom.addWidget(self.track_from, 1)
+        custom.addWidget(QLabel("–", self.custom_range))
+        custom.addWidget(self.track_to, 1)
+        self.custom_range.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(title)
         layout.addLayout(form)
         layout.addLayout(actions)
         layout.addLayout(track)
+        layout.addWidget(self.custom_range)
         layout.addWidget(self.track_status)
         self.hide()
 
@@ -141,8 +157,41 @@ class UnitDetailsPanel(QFrame):
         if self.unit is not None and self.unit.stream:
             self.open_video_requested.emit(self.unit.stream)
 
+    def track_period(self) -> tuple[datetime, datetime] | None:
+        """The chosen period as aware UTC datetimes, or None when a free range ends before it starts."""
+        minutes = int(self.track_range.currentData())
+        if minutes != CUSTOM_RANGE:
+            end = datetime.fromtimestamp(self._clock(), timezone.utc)
+            return end - timedelta(minutes=minutes), end
+        start = self.track_from.dateTime().toSecsSinceEpoch()
+        end = self.track_to.dateTime().toSecsSinceEpoch()
+        if end <= start:
+            return None
+        return datetime.fromtimestamp(start, timezone.utc), datetime.fromtimestamp(end, timezone.utc)
+
+    def _time_edit(self, name: str) -> QDateTimeEdit:
+        edit = QDateTimeEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+        edit.setToolTip(name)
+        edit.setAccessibleName(name)
+        return edit
+
+    def _on_track_range_changed(self, _index: int) -> None:
+        custom = self.track_range.currentData() == CUSTOM_RANGE
+        if custom and not self.custom_range.isVisible():
+            end = QDateTime.fromSecsSinceEpoch(int(self._clock()))  # the last hour, to start from
+            self.track_to.setDateTime(end)
+            self.track_from.setDateTime(end.addSecs(-3600))
+        self.custom_range.setVisible(custom)
+        self.adjustSize()
+
     def _on_show_track_clicked(self) -> None:
-        self.track_requested.emit(int(self.track_range.currentData()))
+        period = self.track_period()
+        if period is None:
+            self.track_status.setText(self.tr("The track's end must come after its start."))
+            return
+        self.track_requested.emit(*period)
 
     def _on_close_clicked(self) -> None:
         self.follow.setChecked(False)

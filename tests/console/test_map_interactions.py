@@ -228,3 +228,33 @@ def test_figures_for_people():
     assert format_distance(850.4) == "850 m" and format_distance(12_345) == "12.35 km"
     assert format_area(5_200) == "5,200 m²" and format_area(34_000) == "3.40 ha" and format_area(12.5e6) == "12.50 km²"
     assert age_text(-3) == "0 s" and age_text(59.9) == "59 s" and age_text(600) == "10 min" and age_text(10_800) == "3 h"
+
+
+def test_a_free_from_to_range_asks_the_gateway_for_exactly_that_period(open_panel, monkeypatch, qtbot):
+    from PySide6.QtCore import QDateTime
+
+    from console.unit_details_panel import CUSTOM_RANGE
+
+    bus = offline_bus()
+    sent = []
+    monkeypatch.setattr(bus, "request_history", sent.append)  # the wire is tested above; here the period asked
+    panel = open_panel(bus)
+    tools = panel.interactions
+    bus.units_changed.emit([unit("r2", *GONGSHU, callsign="Rescue 2")])
+    tools.select("r2")
+    details = tools.details
+    details.track_range.setCurrentIndex(details.track_range.findData(CUSTOM_RANGE))
+    assert details.custom_range.isVisible()
+    start = datetime(2026, 11, 28, 22, 30, tzinfo=timezone.utc)
+    details.track_from.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp())))
+    details.track_to.setDateTime(QDateTime.fromSecsSinceEpoch(int((start + timedelta(hours=3)).timestamp())))
+    qtbot.mouseClick(details.show_track, Qt.LeftButton)
+    (request,) = sent
+    assert (request.unit, request.start, request.end) == ("r2", format_ts(start), format_ts(start + timedelta(hours=3)))
+
+    details.track_to.setDateTime(details.track_from.dateTime().addSecs(-60))  # ends before it starts
+    qtbot.mouseClick(details.show_track, Qt.LeftButton)
+    assert len(sent) == 1
+    assert "after its start" in details.track_status.text()
+    details.track_range.setCurrentIndex(0)
+    assert not details.custom_range.isVisible()
