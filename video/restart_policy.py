@@ -11,7 +11,9 @@ The rules:
 - no frame for ``SIGNAL_LOST_AFTER_S`` means ``signal_lost``, whatever the connection is
   doing (it may still be retrying, or hung in a read that FFmpeg has not yet timed out);
 - a failed attempt or an ended source means reconnect after a delay growing from
-  ``BACKOFF_INITIAL_S`` by ``BACKOFF_FACTOR`` up to ``BACKOFF_CAP_S``;
+  ``BACKOFF_INITIAL_S`` by ``BACKOFF_FACTOR`` up to ``BACKOFF_CAP_S``; a camera that
+  answered and refused (credentials, rights, path, no video) is asked again only after
+  ``REFUSED_RETRY_S``;
 - an open session that delivers packets but no picture for ``STALL_RECONNECT_AFTER_S``
   is abandoned and reopened;
 - a stop request ends everything; after it every event is ignored.
@@ -38,6 +40,10 @@ BACKOFF_CAP_S = 0.5
 2 s, and a source takes about 1 s from accepting a connection to its first key frame. A
 refused connection on the vehicle LAN costs nothing; an unanswered one is paced by the
 ingest's open timeout instead."""
+
+REFUSED_RETRY_S = 10.0
+"""A refusal needs a person to change something; asking twice a second gains nothing and
+can lock the camera's account after a few wrong passwords."""
 
 STABLE_AFTER_S = 10.0
 """Play this long without a failure and the backoff starts again from the beginning."""
@@ -122,6 +128,7 @@ class SessionFailed(Event):
     """Opening or reading failed; ``error`` is a sentence for people, without secrets."""
 
     error: str = "the connection failed"
+    refused: bool = False  # the source answered and said no: credentials, rights, path or no video
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ class RestartPolicy:
     backoff_initial_s: float = BACKOFF_INITIAL_S
     backoff_factor: float = BACKOFF_FACTOR
     backoff_cap_s: float = BACKOFF_CAP_S
+    refused_retry_s: float = REFUSED_RETRY_S
     stable_after_s: float = STABLE_AFTER_S
 
     def backoff(self, failures: int) -> float:
@@ -180,8 +188,9 @@ class RestartPolicy:
             if state.link is Link.IDLE:
                 # The session was already given up (a stall); its dying words change nothing.
                 return Decision(Action.KEEP, state)
-            error = event.error if isinstance(event, SessionFailed) else "the source ended the stream"
-            return self._fail(state, event.at, error)
+            if isinstance(event, SessionFailed):
+                return self._fail(state, event.at, event.error, refused=event.refused)
+            return self._fail(state, event.at, "the source ended the stream")
         if isinstance(event, Tick):
             return self._on_tick(state, event.at)
         raise TypeError(f"RestartPolicy cannot decide on {event!r}")
@@ -207,8 +216,8 @@ class RestartPolicy:
             return Decision(Action.MARK_SIGNAL_LOST, lost)
         return Decision(Action.KEEP, state)
 
-    def _fail(self, state: RestartState, now: float, error: str) -> Decision:
-        delay = self.backoff(state.failures)
+    def _fail(self, state: RestartState, now: float, error: str, refused: bool = False) -> Decision:
+        delay = self.refused_retry_s if refused else self.backoff(state.failures)
         lost = state.silent_for(now) >= self.signal_lost_after_s
         failed = replace(
             state,

@@ -8,6 +8,7 @@ from video.health import StreamState
 from video.restart_policy import (
     BACKOFF_CAP_S,
     BACKOFF_INITIAL_S,
+    REFUSED_RETRY_S,
     SIGNAL_LOST_AFTER_S,
     STABLE_AFTER_S,
     STALL_RECONNECT_AFTER_S,
@@ -95,6 +96,17 @@ def test_failure_reconnects_with_growing_capped_backoff():
     assert max(delays) == BACKOFF_CAP_S
     assert run.state.reconnects == 7
     assert run.state.last_error == "refused"
+
+
+def test_a_refusal_is_asked_again_only_after_the_slow_retry_and_a_camera_back_is_fast_again():
+    run = Clocked(start=0.0)
+    run.feed(AttemptStarted(0.0))
+    decision = run.feed(SessionFailed(0.05, "wrong password", refused=True))
+    assert decision.action is Action.RECONNECT
+    assert decision.delay_s == REFUSED_RETRY_S > 10 * BACKOFF_CAP_S
+    assert run.state.last_error == "wrong password"
+    run.feed(AttemptStarted(decision.state.retry_at))
+    assert run.feed(SessionFailed(decision.state.retry_at + 0.01, "refused the connection")).delay_s <= BACKOFF_CAP_S
 
 
 def test_failure_soon_after_play_is_reconnecting_then_lost():
