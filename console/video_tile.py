@@ -30,19 +30,20 @@ if TYPE_CHECKING:  # PyAV loads FFmpeg (~50 ms); only the ingest needs it at run
 
 MIN_TILE_SIZE = QSize(160, 90)
 AGE_SMOOTHING = 0.1
-"""Weight of the newest sample in the shown frame age (an exponential moving average)."""
+"""Weight of the newest sample in the shown console delay (an exponential moving average)."""
 
 _LOST_RED = QColor("#e5484d")
+_REC_RED = QColor("#ff3b30")
 _OVERLAY_BACK = QColor(0, 0, 0, 150)
 _DIM = QColor(0, 0, 0, 170)
 
 
 @dataclass(frozen=True)
 class _Picture:
-    """A converted frame waiting to be painted, with the time it came out of the decoder."""
+    """A converted frame waiting to be painted, with the time its data reached the ingest."""
 
     rgb: RgbImage
-    decoded_at: float
+    received_at: float  # the ingest's stamp (frame.opaque), or when the frame reached the tile if it has none
     generation: int
 
 
@@ -64,6 +65,10 @@ class TileFeed:
     def on_health(self, health: StreamHealth) -> None:
         """Called on the ingest or watchdog thread: queue the snapshot to the GUI thread."""
         self._tile._health_arrived.emit(self._generation, health)
+
+    def ingest_options(self) -> dict[str, object]:
+        """The ``RtspIngestWorker`` keyword arguments that feed this tile (the renderers differ)."""
+        return {"on_frame": self.on_frame, "on_health": self.on_health}
 
 
 class VideoTileWidget(QWidget):
@@ -98,10 +103,15 @@ class VideoTileWidget(QWidget):
         self._shown: _Picture | None = None  # keeps the buffer under _image alive
         self._age_counted = True
         self.painted_frames = 0
-        self.frame_age_ms: float | None = None  # decoder-to-paint age of the pictures painted, smoothed
+        # From a frame's data reaching the ingest to its paint: this console's part of the delay, smoothed.
+        self.console_delay_ms: float | None = None
+        self.recording = False  # the gateway records this stream as evidence: the REC dot (set by the wall)
         self.focused = False
         # Painters called as overlay(painter, area) over the picture, e.g. the drone HUD (GUI thread).
         self.overlays: list = []
+        self.sending_to_hq = False  # the gateway sends this stream to HQ: the HQ marker (console/dispatch_actions.py)
+        # Callables menu_extender(menu) adding their actions to the tile's context menu (GUI thread).
+        self.menu_extenders: list = []
         self._newest_frame: av.VideoFrame | None = None  # full size, for snapshots; set by the ingest thread
         self.setMinimumSize(MIN_TILE_SIZE)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
@@ -140,31 +150,35 @@ class VideoTileWidget(QWidget):
     # -- what the overlay says (also for tests and screen readers) --------------------
 
     def title_text(self) -> str:
-        return f"{self._stream.name} · {self._kind_label()} · {self._state_label()}"
+        return f"{self._stream.name} · {self.kind_label()} · {self._state_label()}"
 
     def health_text(self) -> str:
-        """``25 fps · 640x360 · 812 kb/s · 40 ms · 0 reconnects``; only figures that are known."""
+        """``25 fps · console delay 40 ms · 2 reconnects · 812 kb/s · 640x360``: only figures that are
+        known, what matters most first (a small tile shows only the start)."""
         health = self._health
         parts = []
-        if health.state is StreamState.PLAYING:
+        if health.state is StreamState.PLAYING and health.fps > 0:  # measured from the second frame on
             parts.append(self.tr("{fps:.0f} fps").format(fps=health.fps))
-        if health.resolution:
-            parts.append(health.resolution)
+        if self.console_delay_ms is not None and health.state is StreamState.PLAYING:
+            parts.append(self.tr("console delay {ms:.0f} ms").format(ms=self.console_delay_ms))
+        if health.reconnects:
+            parts.append(self.tr("{count} reconnects").format(count=health.reconnects))
         if health.bitrate_kbps:
             parts.append(self.tr("{kbps:.0f} kb/s").format(kbps=health.bitrate_kbps))
-        if self.frame_age_ms is not None and health.state is StreamState.PLAYING:
-            parts.append(self.tr("frame age {ms:.0f} ms").format(ms=self.frame_age_ms))
-        parts.append(self.tr("{count} reconnects").format(count=health.reconnects))
+        if health.resolution:
+            parts.append(health.resolution)
         return " · ".join(parts)
 
     def centre_text(self) -> str:
         """The big message in the middle of the tile, or an empty string while playing."""
         state = self._health.state
+        if state is StreamState.SIGNAL_LOST and not self.has_picture and self._health.last_error:
+            return self.tr("NO PICTURE")  # it never played: the reason below says why
         if state is StreamState.SIGNAL_LOST:
             return self.tr("SIGNAL LOST")
-        if state is StreamState.STOPPED and self._image is None:
+        if state is StreamState.STOPPED and not self.has_picture:
             return self.tr("Stopped")
-        if self._image is None:
+        if not self.has_picture:
             return self.tr("Connecting…")
         return ""
 
@@ -179,6 +193,8 @@ class VideoTileWidget(QWidget):
         return "\n".join(lines)
 
     def _state_label(self) -> str:
+        if self._health.state is StreamState.SIGNAL_LOST and not self.has_picture and self._health.last_error:
+            return self.tr("no picture")  # it never played; "lost" would say it had
         return {
             StreamState.CONNECTING: self.tr("connecting"),
             StreamState.PLAYING: self.tr("live"),
@@ -187,7 +203,7 @@ class VideoTileWidget(QWidget):
             StreamState.STOPPED: self.tr("stopped"),
         }[self._health.state]
 
-    def _kind_label(self) -> str:
+    def kind_label(self) -> str:
         return {
             "drone": self.tr("drone"),
             "bodycam": self.tr("body camera"),
@@ -197,11 +213,22 @@ class VideoTileWidget(QWidget):
         }.get(self._stream.kind, self._stream.kind)
 
     def _update_tooltip(self) -> None:
-        lines = [f"{self._stream.name} ({self._kind_label()})", self._shown_url]
+        lines = [f"{self._stream.name} ({self.kind_label()})", self._shown_url]
+        if self.recording:
+            lines.append(self.tr("REC: the gateway is recording this stream as evidence"))
         if self._health.last_error:
             lines.append(self._health.last_error)
+        lines.append(self.tr("Console delay: from the picture's data reaching this console to its display; "
+                             "the camera and the network add theirs"))
         self.setToolTip("\n".join(lines))
-        self.setAccessibleName(self.title_text())
+        self.setAccessibleName(self.title_text() + (" · REC" if self.recording else ""))
+
+    def set_recording(self, recording: bool) -> None:
+        """Show or hide the REC dot: whether the gateway says it records this stream (GUI thread)."""
+        if recording != self.recording:
+            self.recording = recording
+            self._update_tooltip()
+            self.update()
 
     # -- frames: the ingest thread ----------------------------------------------------
 
@@ -210,9 +237,9 @@ class VideoTileWidget(QWidget):
         if generation != self._generation:
             return
         self._newest_frame = frame
-        decoded_at = time.monotonic()
+        received_at = frame.opaque if isinstance(frame.opaque, float) else time.monotonic()
         width, height = _fit(frame.width, frame.height, *self._target)
-        picture = _Picture(frame_to_rgb(frame, width, height), decoded_at, generation)
+        picture = _Picture(frame_to_rgb(frame, width, height), received_at, generation)
         with self._lock:
             self._pending = picture
             wake, self._posted = not self._posted, True
@@ -261,7 +288,13 @@ class VideoTileWidget(QWidget):
     def contextMenuEvent(self, event) -> None:
         menu = QMenu(self)
         menu.addAction(self.tr("Snapshot"), self.take_snapshot).setEnabled(self._newest_frame is not None)
+        self.extend_menu(menu)
         menu.exec(event.globalPos())
+
+    def extend_menu(self, menu: QMenu) -> None:
+        """Let ``menu_extenders`` add their actions (Send to HQ…) to a context menu being built."""
+        for extend in self.menu_extenders:
+            extend(menu)
 
     def take_snapshot(self, data_dir=None):
         """Save the newest full-size picture under ``<data folder>/snapshots/``; its path, or None."""
@@ -296,9 +329,9 @@ class VideoTileWidget(QWidget):
             return
         self._age_counted = True
         self.painted_frames += 1
-        age_ms = (time.monotonic() - self._shown.decoded_at) * 1000
-        previous = self.frame_age_ms
-        self.frame_age_ms = age_ms if previous is None else previous + AGE_SMOOTHING * (age_ms - previous)
+        age_ms = (time.monotonic() - self._shown.received_at) * 1000
+        previous = self.console_delay_ms
+        self.console_delay_ms = age_ms if previous is None else previous + AGE_SMOOTHING * (age_ms - previous)
 
     def _paint_overlay(self, painter: QPainter, bounds: QRect, lost: bool) -> None:
         base = QFont(self.font())
@@ -312,7 +345,10 @@ class VideoTileWidget(QWidget):
         painter.setPen(Qt.white)
         flags = Qt.AlignVCenter | Qt.AlignLeft | Qt.TextSingleLine
         metrics, room = painter.fontMetrics(), bounds.width() - 12
-        painter.drawText(top.adjusted(6, 0, -6, 0), flags, metrics.elidedText(self.title_text(), Qt.ElideRight, room))
+        rec_width = self._paint_rec(painter, top) if self.recording else 0
+        painter.setPen(Qt.white)
+        painter.drawText(top.adjusted(6, 0, -6 - rec_width, 0), flags,
+                         metrics.elidedText(self.title_text(), Qt.ElideRight, room - rec_width))
         painter.drawText(bottom.adjusted(6, 0, -6, 0), flags, metrics.elidedText(self.health_text(), Qt.ElideRight, room))
         centre = self.centre_text()
         if centre:
@@ -338,6 +374,24 @@ class VideoTileWidget(QWidget):
         if self.focused:
             painter.setPen(self.palette().color(QPalette.Highlight))
             painter.drawRect(bounds.adjusted(0, 0, -1, -1))
+
+    def _paint_rec(self, painter: QPainter, bar: QRect) -> int:
+        """A red dot and ``REC`` at the right end of the title bar; the room it took."""
+        text = self.tr("REC")
+        metrics = painter.fontMetrics()
+        diameter = max(6, metrics.ascent() - 2)
+        width = diameter + 4 + metrics.horizontalAdvance(text) + 8
+        left = bar.right() - width
+        painter.save()
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(_REC_RED)
+        painter.drawEllipse(left, bar.center().y() - diameter // 2, diameter, diameter)
+        painter.setPen(_REC_RED)
+        painter.drawText(QRect(left + diameter + 4, bar.top(), width - diameter - 4, bar.height()),
+                         Qt.AlignVCenter | Qt.AlignLeft, text)
+        painter.restore()
+        return width
 
 
 def _fit(width: int, height: int, box_width: int, box_height: int) -> tuple[int, int]:

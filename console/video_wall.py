@@ -2,14 +2,18 @@
 
 Streams announced on the bus's video catalogue (drones, TAK devices) that this seat has
 no config entry for get a tile too (``add_stream``); a configured entry of the same id
-wins, since only the config holds the camera's credentials.
+wins, since only the config holds the camera's credentials. A drone that announces its
+video and has a configured stream for its system id gets one tile, the configured one;
+the announced id and url focus it (``video/stream_merge.py`` says why).
 
 Layouts (chosen on the wall's toolbar): ``1`` (the focus tile alone), ``1+5`` (the focus
 tile over a row of up to five small tiles) and equal grids ``2x2``, ``3x3``, ``4x4``.
 Each visible tile has its own ``RtspIngestWorker``; a tile that is not visible (left out
 of the layout, its dock or the wall hidden) has none, so it costs no decoding. The focus
 tile plays the main stream; the others play the sub-stream where one is configured.
-Double-click a tile or press 1–9 to focus the Nth stream.
+Double-click a tile or press 1–9 to focus the Nth stream. The stream catalogue (the
+*Streams* button) lists every stream; drag one from it, or a tile, onto a tile to show
+it there (``place_stream``).
 """
 
 from __future__ import annotations
@@ -17,13 +21,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from console.stream_catalogue_panel import StreamCataloguePanel
 from console.video_tile import VideoTileWidget
+from console.wall_drag_drop import TileDragDropFilter
 from radios.schema import StreamAnnouncement
+from video.stream_merge import StreamMergePolicy
 from video.stream_settings import AnnouncedStream, StreamSettings
+
+if TYPE_CHECKING:
+    from console.video_renderer import TileMaker
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +53,18 @@ class VideoWallPanel(QWidget):
     """Lays out the tiles and owns one ingest worker per stream (GUI thread only)."""
 
     snapshot_saved = Signal(str, str)  # stream name, path of the PNG a tile wrote
+    arranged = Signal()  # the tiles' order, the layout, the focus or the set of streams changed
 
-    def __init__(self, streams: Sequence[StreamSettings], parent: QWidget | None = None) -> None:
+    def __init__(self, streams: Sequence[StreamSettings], parent: QWidget | None = None,
+                 make_tile: TileMaker | None = None) -> None:
         super().__init__(parent)
+        self._make_tile = make_tile or VideoTileWidget  # the console's renderer (console.video_renderer)
         self._streams = {stream.id: stream for stream in streams}
         self._workers: dict[str, RtspIngestWorker] = {}
         self._retired: list[RtspIngestWorker] = []  # told to stop; joined by stop()
         self._running = False  # the wall wants pictures: shown once and not stopped
         self.tiles: dict[str, VideoTileWidget] = {}
+        self._aliases: dict[str, str] = {}  # an announced stream's id or url -> the tile showing that video
         self.focus_id: str | None = next(iter(self._streams), None)
         self.layout_name = DEFAULT_LAYOUT
         self._empty: QLabel | None = None
@@ -69,11 +84,20 @@ class VideoWallPanel(QWidget):
         self.layout_box.setCurrentIndex(list(LAYOUTS).index(self.layout_name))
         self.layout_box.currentIndexChanged.connect(self._on_layout_box_changed)
         toolbar.addWidget(self.layout_box)
+        self.catalogue_button = QToolButton(self, text=self.tr("Streams"), checkable=True)
+        self.catalogue_button.setToolTip(self.tr("Every stream this seat knows, to drag onto a tile"))
+        toolbar.addWidget(self.catalogue_button)
         toolbar.addStretch(1)
         outer.addLayout(toolbar)
+        self._drops = TileDragDropFilter(self.place_stream, lambda: self.tiles.keys(), self)
+        self._body = QHBoxLayout()
+        self._body.setSpacing(2)
+        self.catalogue: StreamCataloguePanel | None = None  # made when first asked for; the width goes to pictures
+        self.catalogue_button.toggled.connect(self._on_catalogue_button_toggled)
         self._grid = QGridLayout()
         self._grid.setSpacing(2)
-        outer.addLayout(self._grid)
+        self._body.addLayout(self._grid, 1)
+        outer.addLayout(self._body)
         if not self._streams:
             self._empty = QLabel(self.tr("No video streams configured."), self)
             self._empty.setProperty("role", "empty")
@@ -86,28 +110,48 @@ class VideoWallPanel(QWidget):
         self._arrange()
 
     def _add_tile(self, stream: StreamSettings) -> None:
-        tile = VideoTileWidget(stream, self)
+        tile = self._make_tile(stream, self)
         tile.double_clicked.connect(self._on_tile_double_clicked)
         tile.shown.connect(self._on_tile_visibility_changed)
         tile.hidden.connect(self._on_tile_visibility_changed)
         tile.snapshot_saved.connect(lambda path, name=stream.name: self.snapshot_saved.emit(name, path))
+        self._drops.watch(tile)
         self.tiles[stream.id] = tile
 
     def add_stream(self, stream: StreamSettings) -> bool:
-        """A tile and a worker for a stream announced on the bus; False if the wall already has its id."""
-        if stream.id in self._streams:
+        """A tile and a worker for a stream announced on the bus; False if the wall already shows its video."""
+        decision = StreamMergePolicy.decide(self._streams, stream)
+        if decision.action in ("known", "alias"):
+            if decision.action == "alias":
+                self._aliases.update({stream.id: decision.target, stream.url: decision.target})
             return False
+        if decision.action == "replace":   # the configured entry takes the announced one's place
+            self._remove_tile(decision.target)
+            self._aliases = {key: stream.id if value == decision.target else value
+                             for key, value in self._aliases.items()}
+            self._aliases[decision.target] = stream.id
+            self.focus_id = stream.id if self.focus_id == decision.target else self.focus_id
         if self._empty is not None:
             self._empty.hide()
             self._empty.deleteLater()
             self._empty = None
         self._streams[stream.id] = stream
         self._add_tile(stream)
+        self._aliases.setdefault(stream.url, stream.id)   # a unit's ``stream`` may be its url
         self.focus_id = self.focus_id or stream.id
         self._arrange()
         if self.isVisible():
             self.start()
         return True
+
+    def _remove_tile(self, stream_id: str) -> None:
+        """Take a tile off the wall: its worker winds down, the widget goes."""
+        self._retire_worker(stream_id)
+        tile = self.tiles.pop(stream_id)
+        del self._streams[stream_id]
+        self._grid.removeWidget(tile)
+        tile.hide()
+        tile.deleteLater()
 
     # -- workers ---------------------------------------------------------------------
 
@@ -137,6 +181,8 @@ class VideoWallPanel(QWidget):
         for worker in workers:
             if not worker.stop(timeout=max(0.0, deadline - time.monotonic())):
                 log.warning("Video wall: ingest of %s did not stop in time", worker.shown_url)
+        for tile in self.tiles.values():
+            tile.detach()  # a libvlc tile lets its relay and player go
 
     def _start_worker(self, stream_id: str) -> None:
         stream = self._streams[stream_id]
@@ -144,8 +190,7 @@ class VideoWallPanel(QWidget):
         feed = self.tiles[stream_id].attach(sub_stream)
         from video.ingest import RtspIngestWorker  # PyAV/FFmpeg load with the first stream, not at start-up
 
-        worker = RtspIngestWorker(stream, sub_stream=sub_stream, on_frame=feed.on_frame,
-                                      on_health=feed.on_health)
+        worker = RtspIngestWorker(stream, sub_stream=sub_stream, **feed.ingest_options())
         self._workers[stream_id] = worker
         worker.start()
 
@@ -161,6 +206,7 @@ class VideoWallPanel(QWidget):
 
     def focus_stream(self, stream_id: str) -> None:
         """Make ``stream_id`` the large tile; tiles whose URL changes get a new worker."""
+        stream_id = stream_id if stream_id in self.tiles else self._aliases.get(stream_id, stream_id)
         if stream_id == self.focus_id or stream_id not in self.tiles:
             return
         previous, self.focus_id = self.focus_id, stream_id
@@ -169,6 +215,28 @@ class VideoWallPanel(QWidget):
             if changed is not None and self._streams[changed].sub_url:
                 self._retire_worker(changed)  # its URL changes; the sync below starts the other
         self._sync_workers()
+
+    def place_stream(self, stream_id: str, target_id: str) -> None:
+        """Show ``stream_id`` where ``target_id`` is shown (a drop on its tile); ``target_id`` takes the
+        place ``stream_id`` had, which may be off the layout. The focus stays with its place."""
+        if stream_id == target_id or stream_id not in self.tiles or target_id not in self.tiles:
+            return
+        order = list(self.tiles)
+        first, second = order.index(stream_id), order.index(target_id)
+        order[first], order[second] = target_id, stream_id
+        self.tiles = {key: self.tiles[key] for key in order}
+        if self.focus_id in (stream_id, target_id):
+            self.focus_stream(target_id if self.focus_id == stream_id else stream_id)
+        else:
+            self._arrange()
+            self._sync_workers()
+
+    def set_recording(self, stream_id: str, recording: bool) -> None:
+        """Show or hide a stream's REC dot, as the gateway's video catalogue says."""
+        tile = self.tiles.get(stream_id)
+        if tile is not None and tile.recording != recording:
+            tile.set_recording(recording)
+            self.arranged.emit()
 
     def set_layout(self, name: str) -> None:
         """Arrange the tiles as ``name`` (a key of ``LAYOUTS``); tiles left out stop decoding."""
@@ -193,6 +261,13 @@ class VideoWallPanel(QWidget):
 
     def _on_tile_double_clicked(self, stream_id: str) -> None:
         self.focus_stream(stream_id)
+
+    def _on_catalogue_button_toggled(self, checked: bool) -> None:
+        if self.catalogue is None:
+            self.catalogue = StreamCataloguePanel(self, self)
+            self.catalogue.focus_requested.connect(self.focus_stream)
+            self._body.insertWidget(0, self.catalogue)
+        self.catalogue.setVisible(checked)
 
     def _on_layout_box_changed(self, index: int) -> None:
         self.set_layout(self.layout_box.itemData(index))
@@ -243,6 +318,7 @@ class VideoWallPanel(QWidget):
             tile.focused = stream_id == self.focus_id
             tile.setVisible(stream_id in order)
             tile.update()
+        self.arranged.emit()
 
     # -- Qt events --------------------------------------------------------------------
 
@@ -272,4 +348,4 @@ class VideoWallPanel(QWidget):
 def announced_settings(announcement: StreamAnnouncement) -> AnnouncedStream:
     """The settings snapshot a tile and its worker take for a stream from the bus's video catalogue."""
     return AnnouncedStream(id=announcement.stream, name=announcement.name, kind=announcement.stream_kind,
-                           url=announcement.url, unit=announcement.unit)
+                           url=announcement.url, unit=announcement.unit, source=announcement.source)

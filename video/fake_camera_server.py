@@ -30,10 +30,12 @@ def gstreamer_available() -> bool:
 class FakeCameraServer:
     """``fake_cameras.py`` as a child process on a fixed loopback port, stopped by its PID."""
 
-    def __init__(self, port: int, mounts: tuple[str, ...] = ("cam1",), auth: str | None = None) -> None:
+    def __init__(self, port: int, mounts: tuple[str, ...] = ("cam1",), auth: str | None = None,
+                 audio_mounts: tuple[str, ...] = ()) -> None:
         self.port = port
         self.mounts = mounts
         self.auth = auth  # "user:password" the server demands, or None for open access
+        self.audio_mounts = audio_mounts  # mounts that serve sound and no video
         self._process: subprocess.Popen[str] | None = None
 
     def url(self, mount: str = "cam1", userinfo: str = "") -> str:
@@ -55,7 +57,9 @@ class FakeCameraServer:
         # GStreamer's warnings go to a file: a pipe nobody reads would stall a long demo.
         self._errors = tempfile.TemporaryFile()
         process = subprocess.Popen(
-            [SYSTEM_PYTHON, str(SERVER_SCRIPT), str(self.port), *self.mounts, *(["--auth", self.auth] if self.auth else [])],
+            [SYSTEM_PYTHON, str(SERVER_SCRIPT), str(self.port), *self.mounts,
+             *(["--auth", self.auth] if self.auth else []),
+             *(arg for mount in self.audio_mounts for arg in ("--audio-only", mount))],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._errors, text=True,
             preexec_fn=die_with_parent,
         )

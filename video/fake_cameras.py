@@ -3,11 +3,13 @@
 A camera that needs no hardware, speaking real RTSP to the real ingest. Run with the
 system Python (python3-gi is not in the venv)::
 
-    /usr/bin/python3 video/fake_cameras.py PORT MOUNT[=LABEL] [MOUNT[=LABEL] ...]
+    /usr/bin/python3 video/fake_cameras.py PORT MOUNT[=LABEL] [MOUNT[=LABEL] ...] [--audio-only MOUNT]
 
 Every mount (``/cam1``, ``drone1=DRONE 1`` ...) serves a shared 640x360 25 fps moving
-test picture with its label and the sender's clock burnt in, encoded by x264 (zero
-latency, a key frame every second), over RTP/TCP and RTP/UDP, on 127.0.0.1. The script
+test picture (the pattern scrolls, so a frozen picture shows) with its label and the
+sender's clock burnt in, encoded by x264 (zero latency, a key frame every second), over
+RTP/TCP and RTP/UDP, on 127.0.0.1. An ``--audio-only`` mount serves a tone in Opus and no
+video at all, like a radio gateway mistaken for a camera. The script
 prints ``READY`` on stdout once the port is bound and runs until it is terminated
 (SIGTERM or SIGINT). With ``--auth USER:PASSWORD`` every mount asks for HTTP Basic
 credentials, so a wrong password gets RTSP's ``401 Unauthorized``.
@@ -36,10 +38,14 @@ def pipeline(label: str, pattern: str) -> str:
                ' ! clockoverlay valignment=top halignment=right time-format="%H:%M:%S" font-desc="Sans 16"'
                if text else "")
     return (
-        f"( videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1"
+        f"( videotestsrc is-live=true pattern={pattern} horizontal-speed=1"
+        " ! video/x-raw,width=640,height=360,framerate=25/1"
         f"{overlay} ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
         " ! rtph264pay name=pay0 pt=96 )"
     )
+
+
+AUDIO_ONLY = "( audiotestsrc is-live=true wave=sine ! audioconvert ! opusenc ! rtpopuspay name=pay0 pt=97 )"
 
 
 def _require_login(server: GstRtspServer.RTSPServer, credentials: str) -> GstRtspServer.RTSPPermissions:
@@ -63,6 +69,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("port", type=int)
     parser.add_argument("mounts", nargs="+")
     parser.add_argument("--auth", metavar="USER:PASSWORD")
+    parser.add_argument("--audio-only", metavar="MOUNT", action="append", default=[])
     args = parser.parse_args(argv)
 
     Gst.init(None)
@@ -71,10 +78,13 @@ def main(argv: list[str]) -> int:
     server.set_service(str(args.port))
     permissions = _require_login(server, args.auth) if args.auth else None
     mounts = server.get_mount_points()
-    for number, spec in enumerate(args.mounts):
+    for number, spec in enumerate([*args.mounts, *args.audio_only]):
         mount, _, label = spec.partition("=")
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(label, PATTERNS[number % len(PATTERNS)] if label else "smpte"))
+        if number >= len(args.mounts):
+            factory.set_launch(AUDIO_ONLY)
+        else:
+            factory.set_launch(pipeline(label, PATTERNS[number % len(PATTERNS)] if label else "smpte"))
         factory.set_shared(True)
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         if permissions is not None:

@@ -4,7 +4,9 @@
 ``HealthMeter`` and hands out what it receives:
 
 - ``on_packet(packet)``: every demuxed ``av.Packet`` (all streams), for recording/relay;
-- ``on_frame(frame)``: every decoded ``av.VideoFrame`` (see ``video.frames.frame_to_rgb``);
+- ``on_frame(frame)``: every decoded ``av.VideoFrame`` (see ``video.frames.frame_to_rgb``),
+  its ``opaque`` the worker's clock (``time.monotonic``) when the packet it was decoded
+  from came out of FFmpeg's demuxer, so a consumer can measure receive-to-screen delay;
 - ``on_health(health)``: a ``StreamHealth`` on every change and every second.
 
 Liveness and reconnects are decided by ``RestartPolicy``; this module only carries the
@@ -77,6 +79,14 @@ HealthCallback = Callable[[StreamHealth], None]
 class _SourceFailure(Exception):
     """An attempt failed for a reason this module worked out itself; the message is for people."""
 
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused  # the source answered but cannot give us video as configured
+
+
+_REFUSALS = (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError, av.error.HTTPNotFoundError)
+"""Answers that only a person can change (credentials, rights, path): retried slowly."""
+
 
 class RtspIngestWorker:
     """Owns the network pull, decoding and health of one stream (main or sub URL).
@@ -88,6 +98,10 @@ class RtspIngestWorker:
     return quickly (copy or convert, then hand over), or they delay the stream;
     ``on_health`` is called on the ingest or the watchdog thread, one call at a time, the
     last one always ``STOPPED``. A callback that raises is logged once and kept.
+
+    ``decode_video=False`` is for a renderer that decodes the packets itself (libvlc):
+    the worker then decodes nothing, hands out no frames and takes each video packet as
+    a picture for health and liveness, which is all a stalled input leaves to judge by.
     """
 
     def __init__(
@@ -98,6 +112,7 @@ class RtspIngestWorker:
         on_frame: FrameCallback | None = None,
         on_packet: PacketCallback | None = None,
         on_health: HealthCallback | None = None,
+        decode_video: bool = True,
         policy: RestartPolicy | None = None,
         open_timeout_s: float = OPEN_TIMEOUT_S,
         read_timeout_s: float = READ_TIMEOUT_S,
@@ -114,6 +129,7 @@ class RtspIngestWorker:
         self._on_frame = on_frame
         self._on_packet = on_packet
         self._on_health = on_health
+        self._decode_video = decode_video
         self._policy = policy or RestartPolicy()
         self._open_timeout_s = open_timeout_s
         self._read_timeout_s = read_timeout_s
@@ -190,7 +206,8 @@ class RtspIngestWorker:
                 try:
                     self._pull()
                 except (av.error.FFmpegError, OSError, _SourceFailure) as exc:
-                    self._apply(SessionFailed(self._clock(), self._describe(exc)))
+                    refused = isinstance(exc, _REFUSALS) or getattr(exc, "refused", False)
+                    self._apply(SessionFailed(self._clock(), self._describe(exc), refused=refused))
                 except Exception as exc:  # a bug must not end the stream's ingest for good
                     trace = "".join(traceback.format_exception(exc))
                     log.error("Stream %s: ingest failed unexpectedly\n%s", self._name, self._scrub(trace))
@@ -208,7 +225,8 @@ class RtspIngestWorker:
         packets: Generator[av.Packet, None, None] | None = None
         try:
             if not container.streams.video:
-                raise _SourceFailure("the source has no video stream; check that the URL points at a camera's video")
+                raise _SourceFailure("the source has no video stream; check that the URL points at a camera's video",
+                                     refused=True)
             video = container.streams.video[0]
             decoder = video.codec_context
             # Set on the decoder itself: the same flag passed through av.open's options
@@ -235,7 +253,11 @@ class RtspIngestWorker:
                     continue  # FFmpeg's flush packets after the end of stream
                 self._meter.add_bytes(now, packet.size)
                 self._call("on_packet", self._on_packet, packet)
-                if packet.stream_index == video.index and self._decode(decoder, packet):
+                if packet.stream_index == video.index and not self._decode_video:
+                    self._meter.add_frame(now, decoder.width, decoder.height)
+                    self._apply(FrameDecoded(now))
+                    continue
+                if packet.stream_index == video.index and self._decode(decoder, packet, now):
                     continue
                 self._apply(Tick(self._clock()))
         finally:
@@ -244,7 +266,7 @@ class RtspIngestWorker:
             container.close()
 
     def _open(self) -> av.container.InputContainer:
-        """Open the URL with low-delay options; a hung handshake fails at the open timeout."""
+        """Open the URL with low-delay options; a hung handshake fails at the socket or the open timeout."""
         if self._is_rtsp and not _url_part(self._url, "hostname"):
             raise _SourceFailure(f"the URL {self._shown_url} has no usable camera address; correct it in the config")
         started = self._clock()
@@ -256,16 +278,18 @@ class RtspIngestWorker:
             )
         except (av.error.FFmpegError, OSError) as exc:
             # An interrupted handshake surfaces as whatever FFmpeg was doing (often
-            # "invalid data"); the time it took tells the real story.
-            if self._clock() - started >= 0.9 * self._open_timeout_s:
+            # "invalid data"); the time it took tells the real story. FFmpeg's socket
+            # timeout (the read timeout) ends a silent handshake before the open timeout.
+            limit_s = min(self._open_timeout_s, self._read_timeout_s)
+            if self._clock() - started >= 0.9 * limit_s:
                 raise _SourceFailure(
-                    f"{self._host} did not answer within {self._open_timeout_s:g} s; "
+                    f"{self._host} did not answer within {limit_s:g} s; "
                     "check the camera's address and the network path to it"
                 ) from exc
             raise
 
-    def _decode(self, decoder: av.codec.context.CodecContext, packet: av.Packet) -> bool:
-        """Decode one packet and hand out its frames; returns whether a frame came out."""
+    def _decode(self, decoder: av.codec.context.CodecContext, packet: av.Packet, received_at: float) -> bool:
+        """Decode one packet and hand out its frames stamped with its arrival; returns whether a frame came out."""
         try:
             frames = decoder.decode(packet)
         except av.error.InvalidDataError:
@@ -278,6 +302,7 @@ class RtspIngestWorker:
             now = self._clock()
             self._meter.add_frame(now, frame.width, frame.height)
             self._apply(FrameDecoded(now))
+            frame.opaque = received_at
             self._call("on_frame", self._on_frame, frame)
         return bool(frames)
 
@@ -364,7 +389,10 @@ class RtspIngestWorker:
         if isinstance(exc, _SourceFailure):
             return str(exc)
         if isinstance(exc, av.error.HTTPUnauthorizedError):
-            return f"{host} refused the user name or password; correct them in the stream's URL"
+            if not _url_part(self._url, "username"):
+                return (f"{host} asks for a user name and password; give them in the stream's url in the config "
+                        "(rtsp://user:password@host/...)")
+            return f"{host} refused the user name or password; correct them in the stream's url in the config"
         if isinstance(exc, av.error.HTTPForbiddenError):
             return f"{host} refused access to this stream; check the account's rights on the camera"
         if isinstance(exc, av.error.HTTPNotFoundError):

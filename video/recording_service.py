@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from video.ingest import RtspIngestWorker
-from video.recorder import RecorderSettings, RecorderStatus, StreamRecorder
+from video.recorder import RecorderSettings, RecorderState, RecorderStatus, StreamRecorder
 from video.stream_settings import StreamSettings
 
 log = logging.getLogger(__name__)
@@ -65,3 +65,7 @@ class RecordingService:
     def statuses(self) -> list[RecorderStatus]:
         """Each recorded stream's recorder status (any thread)."""
         return [recorder.status() for _, recorder in self._pairs]
+
+    def recording_ids(self) -> frozenset[str]:
+        """The streams whose evidence is being written right now: a segment is open or follows (any thread)."""
+        return frozenset(status.stream_id for status in self.statuses() if status.state is RecorderState.RECORDING)

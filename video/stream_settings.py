@@ -58,3 +58,4 @@ class AnnouncedStream:
     transport: str = "tcp"
     latency_ms: int = 200
     unit: str | None = None  # the unit carrying the camera (a drone, a TAK device), if the announcement named one
+    source: str = "config"  # who announced it: the gateway's config, a drone (mavlink) or a TAK device (cot)

@@ -21,8 +21,9 @@ def rtsp_server() -> Iterator[Callable[..., RtspTestServer]]:
     """Factory: a GStreamer RTSP server on a free port; every one stopped after the test."""
     servers: list[RtspTestServer] = []
 
-    def start(mounts: tuple[str, ...] = ("cam1",), auth: str | None = None) -> RtspTestServer:
-        server = RtspTestServer(free_port(), mounts, auth)
+    def start(mounts: tuple[str, ...] = ("cam1",), auth: str | None = None,
+              audio_mounts: tuple[str, ...] = ()) -> RtspTestServer:
+        server = RtspTestServer(free_port(), mounts, auth, audio_mounts)
         servers.append(server)
         server.start()
         return server

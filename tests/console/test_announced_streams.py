@@ -97,4 +97,4 @@ def test_credentials_never_reach_the_console(qtbot):
     qtbot.wait(50)
     assert received == [] and bus.bad_input.count() == 1
     assert announced_settings(SimpleNamespace(stream="a", name="A", stream_kind="fixed", url="file:///a.ts",
-                                              unit=None)).url == "file:///a.ts"
+                                              unit=None, source="cot")).url == "file:///a.ts"

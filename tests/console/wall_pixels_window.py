@@ -1,0 +1,100 @@
+"""The console's video wall alone in a frameless window, for the pixel and mouse tests on an X display.
+
+Run as a child process with ``QT_QPA_PLATFORM=xcb`` and ``DISPLAY`` set::
+
+    .venv/bin/python tests/console/wall_pixels_window.py LAYOUT [--catalogue] URL [URL ...]
+
+Shows a ``VideoWallPanel`` (streams ``cam1`` ... one per URL) in LAYOUT at the top left of
+the screen, the stream catalogue open with ``--catalogue``. Prints on stdout, one line each:
+
+- ``TILES {"cam1": [x, y, width, height, bar], ...}`` once every shown tile has painted a
+  picture: the tiles' screen rectangles and the height of their overlay bars;
+- ``ORDER {"shown": [...], "focus": "camN"}`` then and whenever the wall is arranged anew,
+  after ``ROWS {"cam1": [x, y, width, height], ...}`` when the catalogue is open: its rows.
+
+Runs until SIGTERM or SIGINT, then stops the wall's workers and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from console.video_wall import VideoWallPanel  # noqa: E402
+
+WALL_SIZE = (1200, 800)
+POLL_MS = 50
+
+
+def main(layout: str, urls: list[str], catalogue: bool) -> int:
+    app = QApplication(sys.argv[:1])
+    streams = [SimpleNamespace(id=f"cam{n}", name=f"Camera {n}", kind="fixed", url=url, sub_url=None,
+                               transport="tcp", latency_ms=200)
+               for n, url in enumerate(urls, start=1)]
+    wall = VideoWallPanel(streams)
+    wall.set_layout(layout)
+    wall.setWindowFlags(Qt.Window | Qt.FramelessWindowHint)
+    wall.setGeometry(0, 0, *WALL_SIZE)
+    wall.show()
+    wall.catalogue_button.setChecked(catalogue)
+
+    def report_rows() -> None:
+        """The catalogue's rows where they are now (its list lays itself out lazily: make it do so first)."""
+        if wall.catalogue is None:
+            return
+        view = wall.catalogue.list
+        view.doItemsLayout()
+        rows = {}
+        for row in range(view.count()):
+            rect = view.visualItemRect(view.item(row))
+            corner = view.viewport().mapToGlobal(rect.topLeft())
+            rows[view.item(row).data(Qt.UserRole)] = [corner.x(), corner.y(), rect.width(), rect.height()]
+        print("ROWS", json.dumps(rows), flush=True)
+
+    def report_order() -> None:
+        report_rows()
+        print("ORDER", json.dumps({"shown": [tile.stream_id for tile in wall.shown_tiles()], "focus": wall.focus_id}),
+              flush=True)
+
+    def poll() -> None:
+        """GUI thread: report the tiles (and rows) once each tile has painted a picture, then stop polling."""
+        tiles = wall.shown_tiles()
+        if not all(tile.painted_frames > 2 for tile in tiles):
+            return
+        places = {}
+        for tile in tiles:
+            corner = tile.mapToGlobal(QPoint(0, 0))
+            places[tile.stream_id] = [corner.x(), corner.y(), tile.width(), tile.height(),
+                                      tile.fontMetrics().height() + 8]
+        print("TILES", json.dumps(places), flush=True)
+        report_order()
+        wall.arranged.connect(report_order)
+        timer.stop()
+
+    timer = QTimer(interval=POLL_MS)
+    timer.timeout.connect(poll)
+    timer.start()
+    # Python runs signal handlers between bytecodes; the timer gives it the chance while Qt waits.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: app.quit())
+    keep_python_awake = QTimer(interval=100)
+    keep_python_awake.timeout.connect(lambda: None)
+    keep_python_awake.start()
+    app.exec()
+    wall.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    with_catalogue = "--catalogue" in arguments
+    arguments = [argument for argument in arguments if argument != "--catalogue"]
+    sys.exit(main(arguments[0], arguments[1:], with_catalogue))
