@@ -1,0 +1,168 @@
+"""Where a dispatched stream goes and how ffmpeg is told to send it there: SRT or RTMP to HQ.
+
+PyAV's bundled FFmpeg has no SRT and no RTMP output, so each dispatched stream is pushed by
+a ``/usr/bin/ffmpeg`` child fed NUT on its stdin (``DispatchWorker``). This module is
+the pure part of that: the target URL from the ``[dispatch]`` template, ffmpeg's argument
+list for a ``DispatchPlan`` (copy, or x264 with a VBV cap), and ffmpeg's error lines turned
+into one sentence for people. Secrets never leave it unmasked: ``shown_url`` and every
+sentence carry ``****`` in their place. The child's arguments do hold them (ffmpeg 5 reads
+an SRT passphrase or an RTMP key only from its command line), so another local user may see
+them with ``ps``; docs/video_dispatch.md says how to close that.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from radios.config import MASK, DispatchConfig, mask_url
+from video.dispatch_policy import TRANSCODE, DispatchPlan
+
+FFMPEG = "/usr/bin/ffmpeg"
+PROGRESS_PERIOD_S = 0.5
+PROBE_BYTES = 65_536  # how much of the piped input ffmpeg reads before it connects: it starts at a key frame
+PIPE_FORMAT = "nut"
+"""The container on the pipe from the gateway to its ffmpeg child. NUT states each packet's
+size, so the child's demuxer hands a frame on as soon as it is in; MPEG-TS's video PES has
+no length and the demuxer waits for the next frame's start to end one: fed frame by frame,
+ffmpeg put out each frame two frames (80 ms at 25 frames/s) later from MPEG-TS than from NUT
+(docs/video_dispatch.md, the benchmark)."""
+MAX_REASON_CHARS = 240
+FORMATS = {"srt": "mpegts", "rtmp": "flv", "rtmps": "flv"}
+
+
+@dataclass(frozen=True)
+class DispatchTarget:
+    """One stream's destination at HQ: the full URL (secret inside) and how it may be shown."""
+
+    url: str = field(repr=False)
+    shown_url: str
+    secret: str | None = field(default=None, repr=False)  # [dispatch] password_file's text
+    ffmpeg: str = FFMPEG
+
+    @classmethod
+    def for_stream(cls, config: DispatchConfig, vehicle: str, stream: str, ffmpeg: str = FFMPEG) -> DispatchTarget:
+        """Fill in ``{vehicle}``, ``{stream}`` and ``{password}``; SRT calls out, the password is its passphrase."""
+        if not config.url:
+            raise ValueError("[dispatch] url is not set")
+        template = config.url
+        secret = config.password or ""
+        url = template.replace("{vehicle}", vehicle).replace("{stream}", stream)
+        shown = mask_url(url.replace("{password}", MASK))
+        url = url.replace("{password}", secret)
+        if cls.scheme_of(url) == "srt" and "mode=" not in url:
+            url += ("&" if "?" in url else "?") + "mode=caller"
+            shown += ("&" if "?" in shown else "?") + "mode=caller"
+        return cls(url=url, shown_url=shown, secret=secret or None, ffmpeg=ffmpeg)
+
+    @staticmethod
+    def scheme_of(url: str) -> str:
+        return url.partition("://")[0].lower()
+
+    @property
+    def passphrase(self) -> str | None:
+        """SRT's encryption passphrase: the secret, when the target speaks SRT."""
+        return self.secret if self.scheme_of(self.url) == "srt" else None
+
+    @property
+    def format(self) -> str:
+        """The container ffmpeg sends: MPEG-TS over SRT, FLV over RTMP."""
+        return FORMATS[self.scheme_of(self.url)]
+
+    @property
+    def place(self) -> str:
+        """``host:port`` of HQ's media server, for sentences."""
+        try:
+            parts = urlsplit(self.url)
+            return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        except ValueError:
+            return "HQ's media server"
+
+    def available(self) -> str | None:
+        """None when the ffmpeg binary is there, else a sentence saying what to install."""
+        if shutil.which(self.ffmpeg) is None:
+            return f"{self.ffmpeg} is missing; install Debian's ffmpeg (installer/setup.sh) to send video to HQ"
+        return None
+
+    def ffmpeg_args(self, plan: DispatchPlan) -> list[str]:
+        """The child's argument list (never a shell): NUT from stdin, progress on stderr, out to HQ."""
+        args = [self.ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error",
+                "-progress", "pipe:2", "-stats_period", str(PROGRESS_PERIOD_S),
+                "-fflags", "nobuffer", "-probesize", str(PROBE_BYTES), "-analyzeduration", str(PROBE_BYTES),
+                "-f", PIPE_FORMAT, "-i", "pipe:0", "-map", "0:v:0", "-an"]
+        if plan.mode == TRANSCODE:
+            kbps = max(1, plan.video_kbps)
+            fps = plan.fps or 25
+            scale = f"scale={plan.width or -2}:{plan.height or -2}"
+            args += ["-vf", f"{scale},fps={fps}", "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                     "-pix_fmt", "yuv420p", "-bf", "0", "-g", str(fps * 2),
+                     # A VBV of half a second keeps each second's bits within the budget.
+                     "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{max(1, kbps // 2)}k",
+                     "-x264-params", "force-cfr=1"]
+        else:
+            args += ["-c:v", "copy"]
+        args += ["-f", self.format, "-flush_packets", "1"]
+        if self.passphrase:
+            args += ["-passphrase", self.passphrase]
+        return args + [self.url]
+
+    def explain(self, lines: list[str], returncode: int | None) -> str:
+        """What ffmpeg's last error lines mean for people, in one sentence, secrets masked."""
+        text = self.scrub("\n".join(lines))
+        lower = text.lower()
+        place = self.place
+        if "incorrect passphrase" in lower or "badsecret" in lower:
+            return (f"HQ's media server at {place} refused the SRT passphrase; "
+                    "make [dispatch] password_file hold HQ's passphrase")
+        if "passphrase" in lower and ("length" in lower or "invalid" in lower):
+            return "the SRT passphrase must be 10 to 79 characters; correct [dispatch] password_file"
+        if "connection refused" in lower:
+            return (f"HQ's media server at {place} refused the connection; "
+                    "check [dispatch] url and that the server is running")
+        if "rejected" in lower or "reject" in lower:
+            return f"HQ's media server at {place} rejected the stream ({_last(text)}); check [dispatch] url"
+        if any(word in lower for word in ("unauthorized", "authorization", "badname", "401", "403", "forbidden")):
+            return (f"HQ's media server at {place} refused the stream's key or login; "
+                    "check [dispatch] url and password_file")
+        if "protocol not found" in lower:
+            return f"this ffmpeg cannot send {self.scheme_of(self.url)}://; install Debian's ffmpeg"
+        if "name or service not known" in lower or "failed to resolve" in lower or "temporary failure" in lower:
+            return f"the host of {self.shown_url} is unknown; correct [dispatch] url"
+        if self.scheme_of(self.url) == "srt" and "input/output error" in lower:
+            return (f"HQ's media server at {place} did not answer or went away; "
+                    "check [dispatch] url and that the server listens for SRT there")
+        if "input/output error" in lower or "broken pipe" in lower or "end of file" in lower:
+            return f"the connection to HQ's media server at {place} broke; it is tried again"
+        if "invalid data" in lower or "could not find codec" in lower:
+            return "the camera's video could not be read for sending; check the camera's codec (H.264 or H.265)"
+        if text.strip():
+            return f"ffmpeg stopped sending to {self.shown_url}: {_last(text)}"
+        return f"ffmpeg stopped sending to {self.shown_url} (exit status {returncode})"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the raw URL and every secret replaced by their masked forms."""
+        text = text.replace(self.url, self.shown_url)
+        for secret in (self.secret, urlsplit_password(self.url)):
+            if secret:
+                text = text.replace(secret, MASK)
+        return text
+
+
+def urlsplit_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def _last(text: str) -> str:
+    """The last non-empty line, without ffmpeg's ``[srt @ 0x…]`` prefix, cut to a readable length."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[-1]
+    if line.startswith("[") and "] " in line:
+        line = line.split("] ", 1)[1]
+    line = "".join(ch if ch.isprintable() else "?" for ch in line)
+    return line[:MAX_REASON_CHARS]

@@ -1,0 +1,374 @@
+"""Sends one camera to HQ's media server: its own RTSP pull, an ffmpeg child pushing SRT or RTMP.
+
+``DispatchWorker`` owns an ``RtspIngestWorker`` (the pull, with its restart policy) whose
+``on_packet`` copies video packets into a bounded queue, and the thread
+``mcv-video-dispatch-<id>``, which muxes those copies into NUT on the stdin of an
+``ffmpeg`` child. The child copies the video or re-encodes it with x264 as the current
+``DispatchPlan`` says and sends it to HQ (``DispatchTarget`` builds its arguments). Its
+``-progress`` lines on stderr give the bytes really sent, hence the measured bitrate; a
+child that exits is a failed attempt, explained in one sentence and tried again with
+backoff (``ReconnectPolicy``), so a restarted listener at HQ gets the stream back by itself.
+
+A plan that does not send (``hold`` while the backhaul is down, ``probe`` while the
+source's bitrate is measured) ends the child and keeps the pull, so sending resumes at the
+next key frame once the plan allows it. A new plan restarts the child with new arguments.
+``on_status`` is called on the dispatch thread or the ingest's threads, one call at a time.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import av
+import av.error
+
+from radios.child_process import die_with_parent
+from radios.reconnect_policy import ReconnectPolicy, ReconnectState
+from video.dispatch_policy import BACKHAUL_DOWN, HOLD, PROBE, TRANSCODE, DispatchPlan, SourceInfo
+from video.dispatch_child import ChildInput, ProgressReader
+from video.dispatch_target import PIPE_FORMAT, DispatchTarget
+from video.health import StreamHealth, StreamState
+from video.ingest import RtspIngestWorker
+from video.stream_settings import StreamSettings
+
+log = logging.getLogger(__name__)
+
+QUEUE_BYTES = 8 << 20  # a few seconds of a main stream; a stalled push drops to the next key frame
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
+SOURCE_SETTLE_S = 1.5  # the source's bitrate counts once it has played this long
+STOP_TIMEOUT_S = 5.0
+
+IDLE, STARTING, SENDING, TRANSCODING, WAITING_BACKHAUL, HELD, FAILED = (
+    "idle", "starting", "sending", "transcoding", "waiting_backhaul", "held", "failed")
+
+
+@dataclass(frozen=True)
+class DispatchStatus:
+    """One dispatched stream as people see it; ``detail`` is a sentence, secrets masked."""
+
+    stream: str
+    state: str = IDLE
+    detail: str = ""
+    mode: str = ""
+    width: int | None = None
+    height: int | None = None
+    fps: int | None = None
+    share_kbps: int = 0
+    out_kbps: float = 0.0  # measured: what ffmpeg put on the wire, over the last seconds
+    source_kbps: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Copy:
+    data: bytes
+    pts: int | None
+    dts: int | None
+    time_base: Fraction | None
+    key: bool
+
+
+class DispatchWorker:
+    """Owns the pull, the push thread and the ffmpeg child of one dispatched stream.
+
+    ``start()`` once; ``set_plan`` from any thread; ``stop()`` any number of times.
+    """
+
+    def __init__(self, stream: StreamSettings, target: DispatchTarget,
+                 on_status: Callable[[DispatchStatus], None] | None = None,
+                 plan: DispatchPlan | None = None) -> None:
+        self.stream_id = stream.id
+        self.target = target
+        self._on_status = on_status
+        self._plan = plan or DispatchPlan(stream.id, PROBE)
+        # Only packets go up: the pull decodes nothing (the ffmpeg child does, when it re-encodes)
+        # and its health counts video packets as pictures, so a stalled camera still shows.
+        self._ingest = RtspIngestWorker(stream, on_packet=self._on_packet, on_health=self._on_health,
+                                        decode_video=False)
+        self._status = DispatchStatus(stream.id, STARTING, "waiting for the camera")
+        self._source = SourceInfo(stream.id)
+        self._lock = threading.Lock()  # guards _status, _source, _queue, _template, _child
+        self._wake = threading.Condition(self._lock)
+        self._queue: collections.deque[_Copy] = collections.deque()
+        self._queued_bytes = 0
+        self._skip_to_key = True
+        self._input: object | None = None
+        self._template: av.stream.Stream | None = None  # the input's video stream, once per session
+        self._session = 0
+        self._child: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._restart = threading.Event()  # the plan or the input changed: end the child
+        self._thread = threading.Thread(target=self._run, name=f"mcv-video-dispatch-{stream.id}", daemon=True)
+        self._report_lock = threading.Lock()
+        self._playing_since: float | None = None  # health thread only
+
+    def start(self) -> None:
+        """Start the pull and the push thread; returns at once."""
+        self._thread.start()
+        self._ingest.start()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> bool:
+        """End the child, the push and the pull; returns whether every thread ended in time."""
+        self._stopping.set()
+        self._end_child()
+        with self._wake:
+            self._wake.notify_all()
+        stopped = self._ingest.stop(timeout)
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        return stopped and not self._thread.is_alive()
+
+    def set_plan(self, plan: DispatchPlan) -> None:
+        """Carry out a new plan (any thread): the child restarts with it, or ends when it does not send."""
+        with self._wake:
+            same_output = plan.output_key == self._plan.output_key
+            self._plan = plan
+            self._wake.notify_all()
+        if not same_output:
+            self._restart.set()
+            self._end_child()
+
+    @property
+    def plan(self) -> DispatchPlan:
+        return self._plan
+
+    def status(self) -> DispatchStatus:
+        with self._lock:
+            return self._status
+
+    def source(self) -> SourceInfo:
+        """What the camera sends, as measured by the pull; ``kbps`` None until it has played a moment."""
+        with self._lock:
+            return self._source
+
+    # --- the ingest threads ------------------------------------------------------------
+
+    def _on_packet(self, packet: av.Packet) -> None:
+        """Ingest thread: copy a video packet into the queue, never wait; drop to a key frame when full."""
+        stream = packet.stream
+        if stream.type != "video":
+            return
+        with self._wake:
+            if stream.container is not self._input:
+                self._input = stream.container
+                self._template = stream
+                self._session += 1
+                self._queue.clear()
+                self._queued_bytes = 0
+                self._skip_to_key = True
+                self._restart.set()
+            if not self._plan.sends:
+                return
+            key = bool(packet.is_keyframe)
+            if self._skip_to_key and not key:
+                return
+            if self._queued_bytes + packet.size > QUEUE_BYTES:
+                self._skip_to_key = True
+                return
+            self._skip_to_key = False
+            self._queue.append(_Copy(bytes(packet), packet.pts, packet.dts, packet.time_base, key))
+            self._queued_bytes += packet.size
+            self._wake.notify_all()
+
+    def _on_health(self, health: StreamHealth) -> None:
+        """Ingest or watchdog thread: keep the source's figures; report them every second."""
+        now = time.monotonic()
+        playing = health.state is StreamState.PLAYING and health.bitrate_kbps > 0
+        if not playing:
+            self._playing_since = None
+        elif self._playing_since is None:
+            self._playing_since = now
+        # The first second's figure holds the first key frame's burst: measure a whole window.
+        steady = playing and self._playing_since is not None and now - self._playing_since >= SOURCE_SETTLE_S
+        with self._lock:
+            self._source = SourceInfo(self.stream_id, kbps=health.bitrate_kbps if steady else self._source.kbps,
+                                      width=health.width, height=health.height,
+                                      fps=health.fps or self._source.fps)
+            self._status = replace(self._status, source_kbps=health.bitrate_kbps)
+            if health.state is not StreamState.PLAYING and self._status.state in (STARTING, SENDING, TRANSCODING):
+                self._status = replace(self._status, state=STARTING, detail=f"the camera is {health.state.value}"
+                                       + (f": {health.last_error}" if health.last_error else ""))
+        self._report()
+
+    # --- the push thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Body of ``mcv-video-dispatch-<id>``: one ffmpeg child after another, as the plan allows."""
+        policy = ReconnectPolicy(first_delay_s=RETRY_FIRST_S, max_delay_s=RETRY_MAX_S)
+        retry = ReconnectState()
+        last_reason = ""
+        try:
+            while not self._stopping.is_set():
+                plan = self._plan
+                if not plan.sends:
+                    self._wait_for_plan(plan)
+                    continue
+                missing = self.target.available()
+                if missing:
+                    self._set(FAILED, missing)
+                    self._stopping.wait(RETRY_MAX_S)
+                    continue
+                reason = self._push(plan)
+                if reason is None or self._stopping.is_set():
+                    continue
+                decision = policy.decide(retry, "failed", time.monotonic())
+                retry = decision.state
+                if reason != last_reason:
+                    log.warning("Sending %s to HQ: %s", self.stream_id, reason)
+                    last_reason = reason
+                self._set(FAILED, f"{reason}; trying again in {decision.delay_s:.1f} s", out_kbps=0.0)
+                self._restart.clear()
+                deadline = time.monotonic() + (decision.delay_s or 0)
+                while not self._stopping.is_set() and not self._restart.is_set() and time.monotonic() < deadline:
+                    self._stopping.wait(0.1)
+        except Exception:  # a bug must not end the dispatch silently
+            log.exception("Sending %s to HQ failed unexpectedly", self.stream_id)
+            self._set(FAILED, "internal error; see the gateway's log")
+        finally:
+            self._end_child()
+
+    def _wait_for_plan(self, plan: DispatchPlan) -> None:
+        """Nothing to send: say why, then sleep until the plan changes or we stop."""
+        if plan.mode == HOLD:
+            self._set(WAITING_BACKHAUL if plan.reason == BACKHAUL_DOWN else HELD, plan.reason, out_kbps=0.0, mode="")
+        else:
+            self._set(STARTING, "measuring the camera's bitrate", out_kbps=0.0)
+        with self._wake:
+            self._wake.wait_for(lambda: self._plan.output_key != plan.output_key or self._stopping.is_set(),
+                                timeout=1.0)
+
+    def _push(self, plan: DispatchPlan) -> str | None:
+        """One ffmpeg child for ``plan``: returns why it failed, or None when it ended because it was told to."""
+        with self._wake:
+            if (not self._wake.wait_for(lambda: self._template is not None or self._stopping.is_set()
+                                       or self._plan.output_key != plan.output_key, timeout=1.0)
+                    or self._template is None):
+                return None
+            template, session = self._template, self._session
+            self._queue.clear()
+            self._queued_bytes = 0
+            self._skip_to_key = True
+        self._restart.clear()
+        self._set(STARTING, f"connecting to {self.target.shown_url}", mode=plan.mode, width=plan.width,
+                  height=plan.height, fps=plan.fps, share_kbps=plan.share_kbps, out_kbps=0.0)
+        child = subprocess.Popen(self.target.ffmpeg_args(plan), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        with self._lock:
+            self._child = child
+        progress = ProgressReader(child, self.stream_id)
+        output = None
+        try:
+            sink = ChildInput(child)
+            # Every packet goes down the pipe at once, not when PyAV's 32 KiB buffer fills.
+            output = av.open(sink, "w", format=PIPE_FORMAT, options={"flush_packets": "1"})
+            video = output.add_stream_from_template(template)
+            while self._carries(plan):
+                with self._wake:
+                    self._wake.wait_for(lambda: bool(self._queue) or self._stopping.is_set()
+                                        or self._restart.is_set(), timeout=0.25)
+                    items = list(self._queue)
+                    self._queue.clear()
+                    self._queued_bytes = 0
+                    changed = self._session != session
+                if changed:
+                    return None
+                for item in items:
+                    _mux(output, video, item)
+                if child.poll() is not None:
+                    break
+                self._show_progress(plan, progress)
+            if not self._carries(plan):
+                return None
+        except (BrokenPipeError, OSError, av.error.FFmpegError, ValueError) as exc:
+            if not self._carries(plan):
+                return None
+            log.debug("Sending %s: the pipe to ffmpeg closed (%s)", self.stream_id, type(exc).__name__)
+        finally:
+            if output is not None:
+                try:
+                    output.close()
+                except (OSError, av.error.FFmpegError, ValueError):
+                    pass  # the child is gone; what it had is what HQ got
+            self._end_child()
+            progress.join()
+        return self.target.explain(progress.errors(), child.returncode)
+
+    def _carries(self, plan: DispatchPlan) -> bool:
+        """Whether the push for ``plan`` should go on: not stopping, no restart asked, the same output."""
+        return (not self._stopping.is_set() and not self._restart.is_set()
+                and self._plan.output_key == plan.output_key)
+
+    def _show_progress(self, plan: DispatchPlan, progress: ProgressReader) -> None:
+        kbps = progress.kbps()
+        if progress.sending():
+            state = TRANSCODING if plan.mode == TRANSCODE else SENDING
+            size = f"{plan.width}x{plan.height}" if plan.width and plan.height else "as the camera sends it"
+            detail = (f"re-encoded to {size} at {plan.fps} frames/s, {plan.video_kbps} kb/s of video"
+                      if plan.mode == TRANSCODE else f"{size}, not re-encoded")
+            self._set(state, detail, out_kbps=kbps)
+        else:
+            self._set(STARTING, f"connecting to {self.target.shown_url}", out_kbps=kbps)
+
+    def _end_child(self) -> None:
+        """End the child: from the push thread, close its input and reap it; from any other, signal it.
+
+        Only the push thread touches the pipe (a close from another thread would wait
+        behind a write blocked on a full pipe); SIGTERM makes that write fail at once.
+        """
+        with self._lock:
+            child = self._child
+        if child is None:
+            return
+        if threading.current_thread() is not self._thread:
+            if child.poll() is None:
+                child.terminate()
+            return
+        try:
+            child.stdin.close()
+        except (OSError, ValueError):
+            pass  # the child already went
+        try:
+            child.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            try:
+                child.wait(timeout=2.0)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(timeout=2.0)
+        with self._lock:
+            self._child = None
+
+    def _set(self, state: str, detail: str, **figures: object) -> None:
+        with self._lock:
+            before = self._status
+            self._status = replace(before, state=state, detail=detail, **figures)
+            changed = (before.state, before.detail) != (state, detail)
+        if changed:
+            self._report()
+
+    def _report(self) -> None:
+        if self._on_status is None:
+            return
+        with self._report_lock:
+            try:
+                self._on_status(self.status())
+            except Exception:
+                log.exception("Sending %s: the status subscriber raised", self.stream_id)
+
+
+def _mux(output: av.container.OutputContainer, video: av.stream.Stream, item: _Copy) -> None:
+    packet = av.Packet(item.data)
+    packet.pts, packet.dts, packet.time_base = item.pts, item.dts, item.time_base
+    packet.is_keyframe = item.key
+    packet.stream = video
+    try:
+        output.mux(packet)
+    except ValueError:
+        pass  # a timestamp the muxer refuses (missing or going back): this packet only
