@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.backhaul_banner import format_duration
+from console.link_controls import LinkControlsWidget
 from console.link_history import HISTORY_S, RateHistory
 from radios.schema import BackhaulState, LinkState, PayloadError, parse_ts
 
@@ -108,6 +109,8 @@ class LinkCardWidget(_CardWidget):
         self.state: LinkState | None = None
         self.history = RateHistory()
         self.plot.setToolTip(self.tr("Messages per second in and out, last 10 minutes"))
+        self.controls = LinkControlsWidget(link, self)
+        self.layout().itemAt(0).layout().insertWidget(4, self.controls)  # under the counters, above the stretch
 
     def show_state(self, state: LinkState, now: float | None = None) -> None:
         """A new report for this link (GUI thread)."""
@@ -118,6 +121,7 @@ class LinkCardWidget(_CardWidget):
         self.state_label.setText(self.state_name(state.state))
         self.detail.setText(state.detail or "—")
         self._set_colour(state.state)
+        self.controls.show_state(state.link_type, state.state)
         quality = []
         if state.signal is not None:  # only devices that report one (modems: AT+CSQ)
             quality.append(self.tr("signal {value}").format(value=state.signal))

@@ -24,6 +24,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from radios.bus_settings import BusSettings
+from radios.mqtt_socket import BufferedClient
 from radios.reconnect_policy import ReconnectPolicy, ReconnectState
 
 log = logging.getLogger(__name__)
@@ -203,8 +204,8 @@ class MqttBus:
     def _build_client(self) -> mqtt.Client:
         s = self.settings
         v5 = self.protocol == mqtt.MQTTv5
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=self.protocol,
-                             clean_session=None if v5 else not s.persistent_session)
+        client = BufferedClient(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=self.protocol,
+                                clean_session=None if v5 else not s.persistent_session)
         if s.username:
             client.username_pw_set(s.username, s.password)
         if s.tls:
@@ -289,16 +290,18 @@ class MqttBus:
         sock = self._client.socket()
         if sock is None:
             return False
-        pending_tls = sock.pending() if hasattr(sock, "pending") else 0
+        pending = sock.pending() if hasattr(sock, "pending") else 0  # read already, by TLS or BufferedSocket
         writable = [sock] if self._client.want_write() else []
-        try:
-            readable, writable, _ = select.select([sock, self._wake_reader], writable, [],
-                                                  0 if pending_tls else LOOP_TICK_S)
-        except (OSError, ValueError):
-            return False
+        if pending:  # handle what is in memory before asking the kernel again (paho copes with a full socket)
+            readable = [sock]
+        else:
+            try:
+                readable, writable, _ = select.select([sock, self._wake_reader], writable, [], LOOP_TICK_S)
+            except (OSError, ValueError):
+                return False
         if self._wake_reader in readable:
             self._drain_wakeups()
-        if (sock in readable or pending_tls) and self._client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
+        if sock in readable and self._client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
             return False
         if writable and self._client.socket() is not None and self._client.loop_write() != mqtt.MQTT_ERR_SUCCESS:
             return False
@@ -308,6 +311,8 @@ class MqttBus:
         """paho's on_socket_register_write (any publishing thread): wake the bus thread to write."""
         writer = self._wake_writer
         if writer is None:  # not started yet: the first turn of the loop writes what is queued
+            return
+        if threading.current_thread() is self._thread:  # a reply queued while reading: the next turn writes it
             return
         try:
             writer.send(b"\0")

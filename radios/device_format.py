@@ -46,7 +46,7 @@ class DevicePosition:
         """The bus payload: a responder unit named after the device."""
         return UnitState(id=new_id(), ts=self.ts, src=src, uid=self.device, unit_kind="responder",
                          callsign=self.callsign, lat=self.lat, lon=self.lon, alt=self.alt,
-                         heading=self.heading, speed=self.speed)
+                         heading=self.heading, speed=self.speed, battery=self.battery)
 
 
 def own_format(topics: Topics) -> DeviceMappingConfig:

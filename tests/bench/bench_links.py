@@ -1,16 +1,21 @@
 """Benchmark: field links — MQTT device positions through the gateway, NMEA through a serial link, gateway memory.
 
-Run by hand: ``.venv/bin/python tests/bench/bench_links.py [N]`` (N = 20,000 positions).
+Run by hand: ``.venv/bin/python tests/bench/bench_links.py [N] [--publishers P]``
+(N = 20,000 positions, P = 2 publisher processes).
 
 Gateway: the real gateway (``python -m console gateway``, a child process) with one MQTT
-field-device link on a local mosquitto. One paho client publishes N device positions
-(docs/devices.md format, QoS 1) for UNITS devices as fast as the broker takes them. In
-the same run, on the same broker, a raw paho subscriber takes the device topic and a
-second one takes the unit states the gateway republishes after decoding and storing
-them; each rate is its messages over the time from the first publish to its last
-arrival. The broker queues without limit (``max_queued_messages 0``) so a slow client
-loses nothing and is measured, not trimmed. After the run the gateway's RSS is read
-with UNITS units live, and once it has stopped, the store is checked to hold all N.
+field-device link on a local mosquitto. P paho clients, each in its own process (one
+Python publisher cannot feed a broker at the goal's rate), publish N device positions
+(docs/devices.md format, QoS 1) for UNITS devices as fast as the broker takes them; a
+device's positions all come from one publisher, in order. In the same run, on the same
+broker, a raw paho subscriber takes the device topic and a second one takes the unit
+states the gateway republishes once they are stored. The raw rate is its messages over
+the time from the first publish to its last arrival. The gateway stores every position
+but republishes only each unit's latest per tick (radios/unit_publisher.py), so its rate
+is N over the time from the first publish until every unit's last position is on the
+bus; the store is checked afterwards to hold all N. The broker queues without limit
+(``max_queued_messages 0``) so a slow client loses nothing and is measured, not trimmed.
+After the run the gateway's RSS is read with UNITS units live.
 
 Serial: N GGA sentences written into the far end of a socat pty pair, read by
 ``SerialLink`` (reader thread, framing, counters, policy) and, in the same run, by raw
@@ -23,7 +28,9 @@ The last line printed is one JSON object with the figures.
 
 from __future__ import annotations
 
+import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -47,7 +54,8 @@ from radios.schema import GatewayStatus, LinkState, PayloadError, Topics, decode
 from radios.serial_link import SerialLink  # noqa: E402
 from radios.store import Store  # noqa: E402
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+N = 20_000       # set from the command line in main()
+PUBLISHERS = 2   # likewise
 UNITS = 1_000
 ROUNDS = 3
 GATEWAY_RATIO_GOAL = 0.5
@@ -61,12 +69,18 @@ QUIET_S = 3.0
 
 
 class Counter:
-    """Counts arrivals on a subscription and notes the time of the last one (paho's network thread)."""
+    """Counts arrivals on a subscription and notes the time of the last one (paho's network thread).
 
-    def __init__(self, name: str, broker: LocalBroker, topic: str, target: int) -> None:
+    With ``finals`` (uid → the position a device sent last), it also notes when every
+    unit's final position has arrived: ``done`` is set then, whatever the count.
+    """
+
+    def __init__(self, name: str, broker: LocalBroker, topic: str, target: int,
+                 finals: dict[str, tuple[float, float, float]] | None = None) -> None:
         self.count = 0
         self.last = 0.0
         self.target = target
+        self.finals = dict(finals or {})
         self.done = threading.Event()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=mqtt.MQTTv5)
         self.client.on_message = self._on_message
@@ -82,7 +96,13 @@ class Counter:
             return
         self.count += 1
         self.last = time.perf_counter()
-        if self.count >= self.target:
+        if self.finals:
+            body = json.loads(message.payload)
+            if self.finals.get(body["uid"]) == (body["lat"], body["lon"], body["heading"]):
+                del self.finals[body["uid"]]
+                if not self.finals:
+                    self.done.set()
+        elif self.count >= self.target:
             self.done.set()
 
     def stop(self) -> None:
@@ -100,11 +120,32 @@ def wait_until_quiet(counter: Counter) -> None:
             return
 
 
+def device_position(i: int) -> tuple[str, tuple[float, float, float]]:
+    """The device and (lat, lon, heading) of the i-th position."""
+    return f"dev-{i % UNITS:04d}", (30.3195 + (i % 997) * 1e-5, 120.1630 + (i % 991) * 1e-5, float(i % 360))
+
+
 def device_payload(i: int) -> tuple[str, bytes]:
-    uid = f"dev-{i % UNITS:04d}"
-    lat, lon = 30.3195 + (i % 997) * 1e-5, 120.1630 + (i % 991) * 1e-5
-    body = {"lat": lat, "lon": lon, "heading": i % 360, "speed": 1.2, "ts": utc_now(), "callsign": uid}
+    uid, (lat, lon, heading) = device_position(i)
+    body = {"lat": lat, "lon": lon, "heading": heading, "speed": 1.2, "ts": utc_now(), "callsign": uid}
     return f"{TOPICS.root}/device/{uid}/position", json.dumps(body).encode()
+
+
+def publish_share(host: str, port: int, share: int, publishers: int, n: int, ready, go) -> None:
+    """Body of one publisher process: positions i = share, share + publishers, … as fast as the broker takes them."""
+    messages = [device_payload(i) for i in range(share, n, publishers)]
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{share}", protocol=mqtt.MQTTv5)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(host, port)
+    client.loop_start()
+    ready.set()
+    go.wait(60)
+    infos = [client.publish(topic, payload, qos=1) for topic, payload in messages]
+    for info in infos[-10:]:
+        info.wait_for_publish(ARRIVAL_TIMEOUT_S)
+    client.disconnect()
+    client.loop_stop()
 
 
 def start_gateway(broker: LocalBroker, folder: Path) -> subprocess.Popen:
@@ -155,6 +196,12 @@ def stop_gateway(gateway: subprocess.Popen) -> None:
         gateway.wait(5)
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -166,22 +213,26 @@ def gateway_run(broker: LocalBroker, folder: Path) -> dict:
     """Positions per second raw and through the gateway in one publish run, then RSS and the store count."""
     gateway = start_gateway(broker, folder)
     try:
+        context = multiprocessing.get_context("fork")  # forked before this process starts paho threads
+        go = context.Event()
+        readies = [context.Event() for _ in range(PUBLISHERS)]
+        publishers = [context.Process(target=publish_share, name=f"bench-pub-{k}", daemon=True,
+                                      args=(broker.host, broker.port, k, PUBLISHERS, N, readies[k], go))
+                      for k in range(PUBLISHERS)]
+        for process in publishers:
+            process.start()
+        finals = dict(device_position(i) for i in range(N))  # the last position of each device wins
         raw = Counter("bench-raw", broker, f"{TOPICS.root}/device/+/position", N)
-        out = Counter("bench-out", broker, TOPICS.all_units, N)
-        messages = [device_payload(i) for i in range(N)]
-        publisher = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-pub", protocol=mqtt.MQTTv5)
-        publisher.max_inflight_messages_set(1000)
-        publisher.max_queued_messages_set(0)
-        publisher.connect(broker.host, broker.port)
-        publisher.loop_start()
+        out = Counter("bench-out", broker, TOPICS.all_units, N, finals=finals)
+        assert all(ready.wait(60) for ready in readies), "a publisher did not connect"
+        cpu_before = cpu_s(gateway.pid)
         start = time.perf_counter()
-        infos = [publisher.publish(topic, payload, qos=1) for topic, payload in messages]
+        go.set()
         raw.done.wait(ARRIVAL_TIMEOUT_S)
         wait_until_quiet(out)
-        for info in infos[-10:]:
-            info.wait_for_publish(10)
-        publisher.disconnect()
-        publisher.loop_stop()
+        for process in publishers:
+            process.join(ARRIVAL_TIMEOUT_S)
+        gateway_cpu = cpu_s(gateway.pid) - cpu_before
         raw.stop()
         out.stop()
         time.sleep(1.0)  # let the gateway settle before reading its memory
@@ -191,9 +242,13 @@ def gateway_run(broker: LocalBroker, folder: Path) -> dict:
     with Store(folder / "mcv.sqlite3") as store:
         stored, units = store.count("positions"), store.count("units")
     raw_rate = raw.count / (raw.last - start) if raw.count else 0.0
-    out_rate = out.count / (out.last - start) if out.count else 0.0
+    # Only once every unit's last position is out have all N gone through; short of that, no rate.
+    out_rate = N / (out.last - start) if out.done.is_set() else 0.0
     return {"raw_per_s": raw_rate, "gateway_per_s": out_rate, "raw_received": raw.count,
-            "republished": out.count, "stored": stored, "units": units, "rss_mb": rss}
+            "republished_per_s": out.count / (out.last - start) if out.count else 0.0,
+            "gateway_cpu_us_per_position": gateway_cpu / N * 1e6,
+            "republished": out.count, "units_behind": len(out.finals), "stored": stored, "units": units,
+            "rss_mb": rss}
 
 
 class PtyCable:
@@ -300,6 +355,15 @@ def raw_chunked_per_s(cable: PtyCable) -> float:
 
 
 def main() -> int:
+    global N, PUBLISHERS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=N, help="positions and NMEA sentences per run")
+    parser.add_argument("--publishers", type=int, default=PUBLISHERS,
+                        help=f"publisher processes; must divide {UNITS} so a device has one")
+    args = parser.parse_args()
+    if args.publishers < 1 or UNITS % args.publishers:
+        parser.error(f"--publishers must divide {UNITS}")
+    N, PUBLISHERS = args.n, args.publishers
     if shutil.which("socat") is None:
         print("socat is not installed (installer/setup.sh --dev installs it)", file=sys.stderr)
         return 2
@@ -313,9 +377,11 @@ def main() -> int:
             broker.stop()
         ratio = gw["gateway_per_s"] / gw["raw_per_s"] if gw["raw_per_s"] else 0.0
         print(f"MQTT positions, raw paho subscriber:  {gw['raw_per_s']:10,.0f}/s ({gw['raw_received']:,} of {N:,})")
-        print(f"MQTT positions through the gateway:   {gw['gateway_per_s']:10,.0f}/s ({gw['republished']:,} "
-              f"republished, {gw['stored']:,} stored, {gw['units']:,} units)  ratio {ratio:.2f} "
+        print(f"MQTT positions through the gateway:   {gw['gateway_per_s']:10,.0f}/s ({gw['stored']:,} stored, "
+              f"{gw['republished']:,} unit states republished, {gw['units']:,} units, {gw['units_behind']} without "
+              f"their last position)  ratio {ratio:.2f} "
               f"(goal >= {GATEWAY_RATIO_GOAL} and >= {GATEWAY_RATE_GOAL:,}/s)")
+        print(f"gateway CPU per position: {gw['gateway_cpu_us_per_position']:.0f} µs (user + system, all threads)")
         print(f"gateway RSS with {UNITS:,} live units: {gw['rss_mb']:.1f} MB (goal <= {RSS_GOAL_MB} MB)")
         link_rates, raw_rates, chunked_rates = [], [], []
         for _ in range(ROUNDS):
@@ -335,6 +401,9 @@ def main() -> int:
     results.update({
         "mqtt_raw_per_s": round(gw["raw_per_s"]), "mqtt_gateway_per_s": round(gw["gateway_per_s"]),
         "mqtt_ratio": round(ratio, 3), "mqtt_republished": gw["republished"], "mqtt_stored": gw["stored"],
+        "mqtt_publishers": PUBLISHERS, "mqtt_units_behind": gw["units_behind"],
+        "mqtt_republished_per_s": round(gw["republished_per_s"]),
+        "gateway_cpu_us_per_position": round(gw["gateway_cpu_us_per_position"]),
         "gateway_rss_mb": round(gw["rss_mb"], 1), "live_units": gw["units"],
         "serial_link_per_s": round(max(link_rates)), "serial_raw_per_s": round(max(raw_rates)),
         "serial_ratio": round(serial_ratio, 3), "serial_raw_chunked_per_s": round(max(chunked_rates)),
