@@ -33,6 +33,7 @@ ALL_CHAT = "All Chat Rooms"
 GROUND_UNIT = "a-f-G-U-C"     # friendly ground unit: the vehicle, responders, body cameras
 DRONE = "a-f-A-M-F-Q"         # friendly air, military, fixed wing... the TAK type ATAK draws as a UAV
 CHAT = "b-t-f"
+CHAT_RECEIPTS = {"b-t-f-d": "delivered", "b-t-f-r": "read"}   # GeoChat receipts: <__chatreceipt messageId>
 EMERGENCY_PREFIX = "b-a-o-"   # b-a-o-tbl 911, b-a-o-pan ring the bell, b-a-o-opn troops in contact ...
 EMERGENCY_CANCEL = "b-a-o-can"
 CONTACT_AFFILIATIONS = ("f", "h", "n", "u")   # a-f-*, a-h-*, a-n-*, a-u-*
@@ -66,6 +67,12 @@ class CotEvent:
     chat_recipients: tuple[str, ...] = ()
     emergency: str | None = None     # the emergency's kind ("911 Alert"), for b-a-o-* but can
     video_url: str | None = None
+    receipt_for: str | None = None   # b-t-f-d/-r: the messageId of the chat it reports delivered or read
+
+    @property
+    def receipt_state(self) -> str | None:
+        """``delivered`` or ``read`` for a GeoChat receipt; None for anything else."""
+        return CHAT_RECEIPTS.get(self.type)
 
     @property
     def is_contact(self) -> bool:
@@ -223,6 +230,13 @@ def _detail_fields(detail: ET.Element, cot_type: str) -> dict[str, object]:
         fields["link_uid"] = _clip(link.get("uid"), MAX_UID_CHARS)
     if cot_type == CHAT:
         fields.update(_chat_fields(detail))
+    if cot_type in CHAT_RECEIPTS:
+        receipt = detail.find("__chatreceipt")
+        receipt = receipt if receipt is not None else detail.find("__chat")   # some clients reuse __chat
+        message_id = (receipt.get("messageId") or "").strip() if receipt is not None else ""
+        if not message_id:
+            raise CotError(f"a {cot_type} chat receipt without <__chatreceipt messageId>")
+        fields["receipt_for"] = _clip(message_id, MAX_UID_CHARS)
     emergency = detail.find("emergency")
     if cot_type.startswith(EMERGENCY_PREFIX) and cot_type != EMERGENCY_CANCEL:
         kind = emergency.get("type") if emergency is not None else None

@@ -1,4 +1,4 @@
-"""A live Cursor-on-Target link: TAK mesh SA on UDP (multicast or unicast) or a TAK server over TCP.
+"""A live Cursor-on-Target link: TAK mesh SA on UDP (multicast or unicast) or a TAK server over TCP or TLS.
 
 ``CotLink`` owns one socket on one reader thread ("cot-<link id>"). On UDP each datagram
 is one CoT message; from a TAK server the TCP stream is cut into messages by
@@ -10,7 +10,9 @@ is sent. The url says where and how:
 - ``udp://239.2.3.1:6969?iface=192.168.10.1&ttl=1`` joins a multicast group on one
   interface and sends SA to the group (TTL 0 keeps it on this host);
 - ``udp://127.0.0.1:4242?peer=127.0.0.1:4243`` listens on a unicast port and sends to a peer;
-- ``tcp://takserver:8087`` connects to a TAK server as a client and reconnects when it drops.
+- ``tcp://takserver:8087`` connects to a TAK server as a client and reconnects when it drops;
+- ``tls://takserver:8089`` does the same over TLS, checking the server against ``ca_file``
+  and showing our ``cert_file``/``key_file`` (``radios/cot_tls.py``).
 
 ``proto=1`` sends TAK protobuf instead of XML; what arrives is recognised either way.
 The link's state comes from ``LinkStatePolicy`` like every other link.
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import select
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -31,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 from radios.config import LinkConfig
 from radios.cot import CotError, CotEvent, parse, to_protobuf
 from radios.cot_stream import CotStreamSplitter
+from radios.cot_tls import TlsSetupError, client_context, explain
 from radios.input_guard import BadInputLog
 from radios.link import LinkPolicyState, LinkStatePolicy, LinkStatus
 from radios.link_thread import LinkThread
@@ -66,6 +71,7 @@ class CotAddress:
     peer: tuple[str, int] | None = None  # unicast UDP: where our CoT goes
     send_every_s: float = DEFAULT_SEND_EVERY_S
     protobuf: bool = False
+    tls: bool = False                   # tcp only: TLS to the TAK server (tls:// in the url)
 
     @property
     def multicast(self) -> bool:
@@ -74,17 +80,18 @@ class CotAddress:
 
 def parse_cot_url(url: str) -> CotAddress:
     """Read a CoT link url; raise ``ValueError`` naming what is wrong and how to write it."""
-    example = "udp://239.2.3.1:6969 or tcp://takserver:8087"
+    example = "udp://239.2.3.1:6969, tcp://takserver:8087 or tls://takserver:8089"
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"CoT url {url!r} is not valid ({exc}); write it as {example}") from None
     scheme = parts.scheme.lower()
-    if scheme in ("tls", "ssl"):
-        raise ValueError(f"CoT url {url!r}: TLS to a TAK server is not supported yet; use tcp:// on the vehicle LAN")
+    tls = scheme in ("tls", "ssl")
+    if tls:
+        scheme = "tcp"
     if scheme not in ("udp", "tcp") or not parts.hostname or not port:
-        raise ValueError(f"CoT url {url!r} needs udp:// or tcp://, a host and a port; write it as {example}")
+        raise ValueError(f"CoT url {url!r} needs udp://, tcp:// or tls://, a host and a port; write it as {example}")
     query = parse_qs(parts.query, keep_blank_values=True)
     unknown = sorted(set(query) - set(OPTIONS))
     if unknown:
@@ -114,7 +121,7 @@ def parse_cot_url(url: str) -> CotAddress:
     except (ValueError, KeyError) as exc:
         raise ValueError(f"CoT url {url!r} has a bad option ({exc or 'proto must be 0 or 1'}); "
                          "e.g. udp://239.2.3.1:6969?iface=192.168.10.1&ttl=1&send_every=5") from None
-    return CotAddress(scheme, parts.hostname, port, **fields)
+    return CotAddress(scheme, parts.hostname, port, tls=tls, **fields)
 
 
 class CotLink(LinkThread):
@@ -219,6 +226,9 @@ class CotLink(LinkThread):
                     next_send = now + self.address.send_every_s
                 try:
                     self._read()
+                except ssl.SSLError as exc:   # TLS 1.3: a refused client certificate shows on the first read
+                    where = f"{self.address.host}:{self.address.port}"
+                    self._close(f"{self.config.url} failed: {explain(exc, where)}; reconnecting", "error")
                 except OSError as exc:
                     self._close(f"{self.config.url} failed: {exc}; reconnecting", "error")
         finally:
@@ -232,7 +242,15 @@ class CotLink(LinkThread):
             return
         address = self.address
         try:
-            sock, where = _open(address)
+            tls = client_context(self.config) if address.tls else None
+            sock, where = _open(address, tls)
+        except TlsSetupError as exc:
+            self._feed("error", f"{exc}, retrying")
+            return
+        except ssl.SSLError as exc:   # the handshake: an untrusted server, or our certificate refused
+            self._feed("error", f"cannot open {self.config.url}: "
+                                f"{explain(exc, f'{address.host}:{address.port}')}, retrying")
+            return
         except OSError as exc:
             fix = ("check that the TAK server runs and the address is right" if address.transport == "tcp"
                    else "check that the port is free and the interface address exists")
@@ -249,13 +267,20 @@ class CotLink(LinkThread):
         try:
             if self.address.transport == "udp":
                 data, peer = sock.recvfrom(MAX_DATAGRAM)
+            elif self.address.tls:
+                # One TLS connection may not read and write at once on two threads: wait for
+                # bytes without the send lock, then read holding it, so send() waits little.
+                if not sock.pending() and not select.select([sock], [], [], READ_TIMEOUT_S)[0]:
+                    return
+                with self._send_lock:
+                    data, peer = sock.recv(READ_CHUNK), self.address.host
             else:
                 data, peer = sock.recv(READ_CHUNK), self.address.host
-                if not data:
-                    self._close(f"the TAK server at {self.address.host}:{self.address.port} closed the "
-                                "connection; reconnecting", "closed")
-                    return
         except (TimeoutError, socket.timeout):
+            return
+        if not data and self.address.transport == "tcp":
+            self._close(f"the TAK server at {self.address.host}:{self.address.port} closed the "
+                        "connection; reconnecting", "closed")
             return
         with self._lock:
             self._counts["bytes_in"] += len(data)
@@ -322,11 +347,18 @@ class CotLink(LinkThread):
         return detail
 
 
-def _open(address: CotAddress) -> tuple[socket.socket, str]:
-    """A bound UDP socket (joined to the group) or a connected TCP socket, and where it is."""
+def _open(address: CotAddress, tls: ssl.SSLContext | None = None) -> tuple[socket.socket, str]:
+    """A bound UDP socket (joined to the group) or a connected TCP socket (TLS done), and where it is."""
     if address.transport == "tcp":
         sock = socket.create_connection((address.host, address.port), timeout=CONNECT_TIMEOUT_S)
-        return sock, f"connected to the TAK server {address.host}:{address.port}"
+        if tls is None:
+            return sock, f"connected to the TAK server {address.host}:{address.port}"
+        try:
+            sock = tls.wrap_socket(sock, server_hostname=address.host)   # the handshake, within the timeout
+        except OSError:
+            sock.close()
+            raise
+        return sock, f"connected to the TAK server {address.host}:{address.port} over {sock.version()}"
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         if address.multicast:

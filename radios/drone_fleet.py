@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 from radios.config import StreamConfig
 from radios.drone_state import (
-    CRITICAL_BATTERY_PERCENT, DroneState, DroneWatch, DroneWatchPolicy, LOW_BATTERY_PERCENT, fold,
+    CRITICAL_BATTERY_PERCENT, DroneModel, DroneState, DroneWatch, DroneWatchPolicy, LOW_BATTERY_PERCENT,
     is_vehicle_heartbeat,
 )
 from radios.schema import DroneTelemetry, Event, PayloadError, Topics, UnitState, format_ts
@@ -44,15 +44,21 @@ Record = Callable[[Event], None]  # Gateway.record: store the event, then publis
 
 
 class _Drone:
-    """One drone's model, watch and publishing clock; only touched under the fleet's lock."""
+    """One drone's model, watch and publishing clock; only touched under the fleet's lock.
+
+    ``model`` changes in place with every message; ``state`` is its frozen snapshot as
+    last published (or asked for), so a payload is built from one consistent moment.
+    """
 
     def __init__(self, sysid: int) -> None:
-        self.state = DroneState(sysid)
+        self.model = DroneModel(sysid)
+        self.state = self.model.snapshot()
         self.watch = DroneWatch()
         self.dirty = False
         self.published_at = float("-inf")
         self.last_heartbeat_wall: float | None = None
         self.announced_uri: str | None = None  # the stream URI last put in the video catalogue
+        self.retained: dict[str, bytes] = {}   # topic -> the payload last retained there (telemetry, video)
 
 
 class DroneFleet:
@@ -79,7 +85,16 @@ class DroneFleet:
     def states(self) -> dict[int, DroneState]:
         """The latest state of every drone by system id (any thread)."""
         with self._lock:
-            return {sysid: drone.state for sysid, drone in self._drones.items()}
+            return {sysid: drone.model.snapshot() for sysid, drone in self._drones.items()}
+
+    def retained(self) -> list[tuple[str, bytes]]:
+        """(topic, payload) of what the fleet last retained: each drone's telemetry and announced video (any thread).
+
+        The gateway publishes them again when it reconnects, as a broker restarted without
+        persistence has forgotten them; a drone that has since gone quiet would be missing.
+        """
+        with self._lock:
+            return [item for drone in self._drones.values() for item in drone.retained.items()]
 
     def on_message(self, link_id: str, msg) -> None:
         """Reader thread of a MAVLink link: fold one message, then publish and log what it changed."""
@@ -93,24 +108,28 @@ class DroneFleet:
                 if len(self._drones) >= MAX_DRONES:
                     return
                 drone = self._drones[sysid] = _Drone(sysid)
-            before = drone.state
-            drone.state = fold(before, msg)
+            fields = drone.model.fields
+            battery_before = fields["battery_percent"]
+            drone.model.apply(msg)
             drone.dirty = True
             changes = []
             if is_vehicle_heartbeat(msg):
                 decision = self._policy.decide(drone.watch, "heartbeat", now)
                 drone.watch, drone.last_heartbeat_wall = decision.watch, time.time()
                 changes.append(decision.change)
-            battery_news = drone.state.battery_percent != before.battery_percent or "found" in changes
-            if battery_news and drone.watch.found and drone.state.battery_percent is not None:
-                decision = self._policy.decide(drone.watch, "battery", now, drone.state.battery_percent)
+            battery = fields["battery_percent"]
+            battery_news = battery != battery_before or "found" in changes
+            if battery_news and drone.watch.found and battery is not None:
+                decision = self._policy.decide(drone.watch, "battery", now, battery)
                 drone.watch = decision.watch
                 changes.append(decision.change)
             due = drone.watch.found and (any(changes) or now - drone.published_at >= PUBLISH_INTERVAL_S)
             payloads = self._take_payloads(drone, now) if due else None
             stream = self._take_stream(drone)
+            if stream is not None:
+                video = drone.retained[self.topics.video(stream.stream)] = stream.encode()
         if stream is not None:
-            self._publish(self.topics.video(stream.stream), stream.encode(), qos=1, retain=True)
+            self._publish(self.topics.video(stream.stream), video, qos=1, retain=True)
         self._report(link_id, sysid, payloads, changes)
 
     def on_tick(self, now: float) -> None:
@@ -130,7 +149,7 @@ class DroneFleet:
     def _take_payloads(self, drone: _Drone, now: float) -> tuple[UnitState | None, DroneTelemetry | None]:
         """The bus payloads for one drone's current state; marks it published (under the lock)."""
         drone.dirty, drone.published_at = False, now
-        state = drone.state
+        state = drone.state = drone.model.snapshot()
         try:
             unit = None
             if state.has_position:
@@ -155,12 +174,12 @@ class DroneFleet:
 
     def _take_stream(self, drone: _Drone):
         """The catalogue entry for a found drone's newly announced video, or None (under the lock)."""
-        uri = drone.state.stream_uri
+        uri = drone.model.fields["stream_uri"]
         if not drone.watch.found or uri is None or uri == drone.announced_uri:
             return None
         drone.announced_uri = uri
-        state = drone.state
-        return announce(self._src, state.uid, f"Drone {state.sysid}", "drone", uri, "mavlink", unit=state.uid)
+        uid, sysid = drone.state.uid, drone.state.sysid
+        return announce(self._src, uid, f"Drone {sysid}", "drone", uri, "mavlink", unit=uid)
 
     def _report(self, link_id: str | None, sysid: int, payloads, changes: list[str | None]) -> None:
         """Store and publish the payloads, then log each change (outside the lock: these block)."""
@@ -169,14 +188,17 @@ class DroneFleet:
             self._store.add_unit_state(unit)
             self._publish(self.topics.unit(unit.uid), unit.encode(), qos=1, retain=True)
         if telemetry is not None:
-            self._publish(self.topics.drone(telemetry.uid), telemetry.encode(), qos=0, retain=True)
+            topic, payload = self.topics.drone(telemetry.uid), telemetry.encode()
+            with self._lock:
+                self._drones[sysid].retained[topic] = payload
+            self._publish(topic, payload, qos=0, retain=True)
         for change in changes:
             if change:
                 self._record(self._event(link_id, sysid, change))
 
     def _event(self, link_id: str | None, sysid: int, change: str) -> Event:
         with self._lock:
-            state = self._drones[sysid].state
+            state = self._drones[sysid].model.snapshot()
         percent = f"{state.battery_percent:g}%" if state.battery_percent is not None else "unknown"
         texts = {
             "found": ("info", f"Drone {sysid} connected" + (f" on link {link_id}" if link_id else "")

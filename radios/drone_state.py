@@ -100,69 +100,107 @@ def is_vehicle_heartbeat(msg: object) -> bool:
 def fold(state: DroneState, msg: object) -> DroneState:
     """The drone's state after one message from it (pure; unknown messages only count).
 
-    This runs for every packet, so the new state is built straight from the old one's
-    fields: ``dataclasses.replace`` cost four times the parsing of the packet
-    (tests/bench/bench_interop.py). DroneState has no ``__post_init__`` to skip.
+    For tests and one-off use: the gateway keeps a ``DroneModel`` per drone, which folds
+    the same way in place and takes a ``DroneState`` only when it publishes.
     """
-    new = object.__new__(DroneState)
-    fields = new.__dict__
-    fields.update(state.__dict__)
-    _count_sequence(fields, state, msg.get_srcComponent(), msg.get_seq())
-    update = _FOLDERS.get(msg.get_type())
-    if update is not None:
-        fields.update(update(state, msg))
-    return new
+    model = DroneModel.from_state(state)
+    model.apply(msg)
+    return model.snapshot()
 
 
-def _count_sequence(fields: dict, state: DroneState, component: int, seq: int) -> None:
-    """Write the packet counters and link-quality scores after one packet into the new state's ``fields``."""
-    last_seq = state.last_seq
-    last = last_seq.get(component)
-    gap = 0 if last is None else (seq - last - 1) % 256
-    if gap >= SEQ_RESYNC_GAP:
-        gap = 0
-    kept = SEQ_DECAY ** (gap + 1) if gap else SEQ_DECAY
-    fields["last_seq"] = {**last_seq, component: seq}
-    fields["packets_received"] = state.packets_received + 1
-    fields["received_score"] = state.received_score * kept + 1.0
-    fields["lost_score"] = state.lost_score * kept
-    if gap:
-        fields["packets_lost"] = state.packets_lost + gap
-        # each lost packet decays by the packets that came after it
-        fields["lost_score"] += sum(SEQ_DECAY ** i for i in range(1, gap + 1))
+class DroneModel:
+    """One drone's state, updated in place by each of its messages; ``snapshot()`` freezes it.
+
+    ``apply`` runs for every packet the drone sends (tens a second per drone), so it
+    builds no new state, dict or mapping per packet: the fields live in one dict that the
+    folders write into, and the last sequence numbers in one dict per drone. Building a new
+    ``DroneState`` per packet cost as much as parsing it (tests/bench/bench_interop.py);
+    a snapshot is taken only when the state is published, at most a few times a second.
+    Not thread-safe: its owner (``DroneFleet``) calls it under its lock.
+    """
+
+    __slots__ = ("fields", "_last_seq")
+
+    def __init__(self, sysid: int) -> None:
+        self.fields: dict = dict(DroneState(sysid).__dict__)
+        self._last_seq: dict[int, int] = {}
+
+    @classmethod
+    def from_state(cls, state: DroneState) -> DroneModel:
+        model = object.__new__(cls)
+        model.fields = dict(state.__dict__)
+        model._last_seq = dict(state.last_seq)
+        return model
+
+    def snapshot(self) -> DroneState:
+        """The state as of the last message, frozen (a copy: later messages do not change it)."""
+        state = object.__new__(DroneState)
+        fields = state.__dict__
+        fields.update(self.fields)
+        fields["last_seq"] = dict(self._last_seq)
+        return state
+
+    def apply(self, msg: object) -> None:
+        """Fold one message into the fields; unknown messages only count."""
+        fields = self.fields
+        last_seq = self._last_seq
+        component, seq = msg.get_srcComponent(), msg.get_seq()
+        last = last_seq.get(component)
+        last_seq[component] = seq
+        gap = 0 if last is None else (seq - last - 1) % 256
+        fields["packets_received"] += 1
+        if gap and gap < SEQ_RESYNC_GAP:
+            kept = SEQ_DECAY ** (gap + 1)
+            fields["packets_lost"] += gap
+            # each lost packet decays by the packets that came after it
+            fields["lost_score"] = fields["lost_score"] * kept + _LOST_WEIGHTS[gap]
+        else:
+            kept = SEQ_DECAY
+            fields["lost_score"] *= kept
+        fields["received_score"] = fields["received_score"] * kept + 1.0
+        update = _FOLDERS.get(msg.get_type())
+        if update is not None:
+            update(fields, msg)
 
 
-def _heartbeat(state: DroneState, msg) -> dict:
+# The weight of ``gap`` packets lost in a row: sum(SEQ_DECAY ** i for i in 1..gap).
+_LOST_WEIGHTS = [sum(SEQ_DECAY ** i for i in range(1, gap + 1)) for gap in range(SEQ_RESYNC_GAP)]
+
+
+def _heartbeat(fields: dict, msg) -> None:
     if not is_vehicle_heartbeat(msg):
-        return {}
+        return
     try:
         mode = mavutil.mode_string_v10(msg)
     except (KeyError, AttributeError, TypeError, ValueError):  # an odd autopilot's mode table
         mode = f"Mode({msg.custom_mode})"
-    return {"vehicle_type": msg.type, "armed": bool(msg.base_mode & MAV_MODE_FLAG_SAFETY_ARMED), "mode": mode}
+    fields.update(vehicle_type=msg.type, armed=bool(msg.base_mode & MAV_MODE_FLAG_SAFETY_ARMED), mode=mode)
 
 
-def _global_position(state: DroneState, msg) -> dict:
+def _global_position(fields: dict, msg) -> None:
     lat, lon = msg.lat / 1e7, msg.lon / 1e7
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return {}
+        return
     speed = math.hypot(msg.vx, msg.vy) / 100.0
     if msg.hdg != UINT16_UNKNOWN:
         heading = (msg.hdg / 100.0) % 360.0
     elif speed > 0.5:  # no compass heading: the direction it moves in
         heading = math.degrees(math.atan2(msg.vy, msg.vx)) % 360.0
     else:
-        heading = state.yaw
-    return {"lat": lat, "lon": lon, "alt_msl": msg.alt / 1000.0, "alt_rel": msg.relative_alt / 1000.0,
-            "ground_speed": _hundredths(speed), "climb": -msg.vz / 100.0, "heading": _degrees_360(heading)}
+        heading = fields["yaw"]
+    fields.update(lat=lat, lon=lon, alt_msl=msg.alt / 1000.0, alt_rel=msg.relative_alt / 1000.0,
+                  ground_speed=_hundredths(speed), climb=-msg.vz / 100.0, heading=_degrees_360(heading))
 
 
-def _attitude(state: DroneState, msg) -> dict:
-    roll, pitch, yaw = msg.roll, msg.pitch, msg.yaw   # the most frequent message (10 Hz): kept lean
+def _attitude(fields: dict, msg) -> None:
+    """The most frequent message (10 Hz): ``_hundredths`` and ``_degrees_360`` written out inline."""
+    roll, pitch, yaw = msg.roll, msg.pitch, msg.yaw
     if not (_isfinite(roll) and _isfinite(pitch) and _isfinite(yaw)):
-        return {}
-    return {"roll": _hundredths(roll * _DEGREES), "pitch": _hundredths(pitch * _DEGREES),
-            "yaw": _degrees_360(yaw * _DEGREES)}
+        return
+    fields["roll"] = _floor(roll * _DEGREES * 100.0 + 0.5) / 100.0
+    fields["pitch"] = _floor(pitch * _DEGREES * 100.0 + 0.5) / 100.0
+    yaw = _floor((yaw * _DEGREES) % 360.0 * 100.0 + 0.5) / 100.0
+    fields["yaw"] = 0.0 if yaw >= 360.0 else yaw
 
 
 _isfinite = math.isfinite
@@ -175,39 +213,36 @@ def _hundredths(value: float) -> float:
     return _floor(value * 100.0 + 0.5) / 100.0
 
 
-def _sys_status(state: DroneState, msg) -> dict:
-    changes = {}
+def _sys_status(fields: dict, msg) -> None:
     if msg.voltage_battery != UINT16_UNKNOWN and msg.voltage_battery > 0:
-        changes["battery_voltage"] = msg.voltage_battery / 1000.0
+        fields["battery_voltage"] = msg.voltage_battery / 1000.0
     if 0 <= msg.battery_remaining <= 100:
-        changes["battery_percent"] = float(msg.battery_remaining)
-    return changes
+        fields["battery_percent"] = float(msg.battery_remaining)
 
 
-def _battery_status(state: DroneState, msg) -> dict:
+def _battery_status(fields: dict, msg) -> None:
     if msg.id != 0:  # the main battery only; a second pack would need its own field
-        return {}
+        return
     cells = [v for v in msg.voltages if v not in (UINT16_UNKNOWN, UINT16_UNKNOWN - 1)]
     cells += [v for v in getattr(msg, "voltages_ext", ()) if v not in (0, UINT16_UNKNOWN - 1)]
-    changes = {}
     if cells:
-        changes["battery_voltage"] = sum(cells) / 1000.0
+        fields["battery_voltage"] = sum(cells) / 1000.0
     if 0 <= msg.battery_remaining <= 100:
-        changes["battery_percent"] = float(msg.battery_remaining)
-    return changes
+        fields["battery_percent"] = float(msg.battery_remaining)
 
 
-def _gps_raw(state: DroneState, msg) -> dict:
+def _gps_raw(fields: dict, msg) -> None:
     if msg.fix_type not in GPS_FIX_TYPES:
-        return {}
-    return {"gps_fix": msg.fix_type, "satellites": None if msg.satellites_visible == 255 else msg.satellites_visible}
+        return
+    fields["gps_fix"] = msg.fix_type
+    fields["satellites"] = None if msg.satellites_visible == 255 else msg.satellites_visible
 
 
-def _video_stream(state: DroneState, msg) -> dict:
+def _video_stream(fields: dict, msg) -> None:
     uri = clean_stream_uri(msg.uri)
-    if uri is None or (state.stream_uri is not None and msg.stream_id > 1):
-        return {}  # the first stream is the main camera; others do not replace it
-    return {"stream_uri": uri}
+    if uri is None or (fields["stream_uri"] is not None and msg.stream_id > 1):
+        return  # the first stream is the main camera; others do not replace it
+    fields["stream_uri"] = uri
 
 
 def clean_stream_uri(uri: object) -> str | None:

@@ -36,9 +36,6 @@ MAX_FRAMED_DATAGRAM = 4096   # far above a few MAVLink frames (280 bytes each); 
 FRAME_STARTS = (0xFD, 0xFE)  # MAVLink 2 and MAVLink 1 start bytes
 READ_CHUNK = 4096
 STOP_JOIN_S = 2.0
-# An up link tells its policy about good messages in batches at most this often: a policy
-# decision per datagram cost as much as parsing it (tests/bench/bench_interop.py).
-FEED_DATA_S = 0.1
 
 MessageCallback = Callable[[str, object], None]
 StatusCallback = Callable[[LinkStatus], None]
@@ -84,6 +81,28 @@ def new_parser() -> mavlink2.MAVLink:
     return parser
 
 
+def parse_frames(parser: mavlink2.MAVLink, data: bytes) -> tuple[list, int]:
+    """What ``parser.parse_buffer(data)`` returns (``[]`` for None), a parser call fewer per read,
+    and how many bytes the parser still holds (the start of a frame not yet complete).
+
+    ``parse_buffer`` asks the parser for one more message after the last, even when no
+    byte is left; a datagram usually holds one frame, so that empty call was a third of
+    the parsing (tests/bench/bench_interop.py). With bytes left it is asked as before.
+    """
+    msg = parser.parse_char(data)
+    left = parser.buf_len()
+    if msg is None:
+        return [], left
+    messages = [msg]
+    while left:
+        msg = parser.parse_char(b"")
+        left = parser.buf_len()
+        if msg is None:
+            break
+        messages.append(msg)
+    return messages, left
+
+
 class MavlinkLink(LinkThread):
     """One MAVLink port kept open on its own reader thread ("mavlink-<link id>").
 
@@ -112,13 +131,15 @@ class MavlinkLink(LinkThread):
         self._policy = policy or LinkStatePolicy(quiet_s=QUIET_S)
         self._bad_input = bad_input or BadInputLog(log)
         self._source = f"link/{config.id}"
-        self._lock = threading.Lock()   # guards the counters, _detail and _phase for status()
+        self._lock = threading.Lock()   # guards _detail, _phase and the copy of the counters status() takes
         self._phase: LinkPolicyState = self._policy.initial(time.monotonic())
         self._detail = f"opening {config.url}"
         self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
         self._last_seen: float | None = None
-        self._unfed = 0          # good messages not yet told to the policy (reader thread)
-        self._fed_at = float("-inf")
+        # Good messages not yet told to the policy (reader thread). An up link tells it once
+        # per tick: a policy decision per datagram cost as much as parsing it
+        # (tests/bench/bench_interop.py).
+        self._unfed = 0
         self._init_thread()
         self._socket: socket.socket | None = None
         self._port: serial.SerialBase | None = None
@@ -224,34 +245,37 @@ class MavlinkLink(LinkThread):
             self._count_bytes(len(data))
             self._reject(f"a {len(data)}-byte datagram from {peer} that is not MAVLink")
             return
+        parser = self._parser
         try:
-            messages = self._parser.parse_buffer(data) or []
+            messages, left = parse_frames(parser, data)
         except Exception as exc:  # pymavlink raising despite robust parsing: drop what it holds
             self._count_bytes(len(data))
             self._parser = new_parser()
             self._reject(f"unparseable MAVLink from {peer}: {exc}")
             return
         good, bad = 0, None
-        if datagram and self._parser.buf_len():
+        if datagram and left:
             self._parser = new_parser()
             bad = "a frame cut short at the end of a datagram"
+        on_message, link_id = self._on_message, self.config.id
         for msg in messages:
             if msg.get_type() == "BAD_DATA":
                 bad = bad or getattr(msg, "reason", "bad data")
                 continue
             good += 1
             try:
-                self._on_message(self.config.id, msg)
+                on_message(link_id, msg)
             except Exception:  # a decoder's bug must not kill the reader thread
-                log.exception("link %s: message handler failed on %s", self.config.id, msg.get_type())
-        with self._lock:   # one lock for the bytes and messages of a read: this runs for every datagram
-            self._counts["bytes_in"] += len(data)
-            if good:
-                self._counts["messages_in"] += good
-                self._last_seen = time.time()
+                log.exception("link %s: message handler failed on %s", link_id, msg.get_type())
+        # No lock for the two counters of every datagram: only this thread writes the
+        # counters, status() copies them under the lock, and an int store is atomic.
+        counts = self._counts
+        counts["bytes_in"] += len(data)
         if good:
+            counts["messages_in"] += good
+            self._last_seen = time.time()
             self._unfed += good
-            if self._phase.state != "up" or time.monotonic() - self._fed_at >= FEED_DATA_S:
+            if self._phase.state != "up":   # an up link tells the policy on the next tick
                 self._feed_data()
         if bad:
             self._reject(f"{bad} (from {peer})")
@@ -264,7 +288,6 @@ class MavlinkLink(LinkThread):
         """Tell the policy about the good messages since the last time, as one weighed event."""
         if self._unfed:
             count, self._unfed = self._unfed, 0
-            self._fed_at = time.monotonic()
             self._feed("data", count=count)
 
     def _reject(self, reason: str) -> None:

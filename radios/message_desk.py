@@ -53,6 +53,9 @@ class MessageDesk:
         self.record = record
         self.bad_input = bad_input
         self.uplink = None
+        # Recipients another link carries and reports sent itself (TAK contacts, TakBridge.carries):
+        # for them "sent" means written to that link, not handed to the broker.
+        self.relayed: Callable[[str], bool] = lambda to: False
 
     def start(self) -> None:
         """Subscribe to receipts and answer seats' messages (before the bus starts)."""
@@ -87,7 +90,13 @@ class MessageDesk:
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             log.warning("message %s to %s could not be handed to the broker: %s", message.id, message.to,
                         mqtt.error_string(info.rc))
+        if info.rc == mqtt.MQTT_ERR_SUCCESS and self.relayed(message.to):
+            return self.store.message(message.id) or message   # its link says when it is sent
         return self._advance(message.id, "sent" if info.rc == mqtt.MQTT_ERR_SUCCESS else "failed", SRC) or message
+
+    def carried(self, id: str, state: str, by: str) -> Message | None:
+        """Any thread: the link that carries a relayed message wrote it (``sent``) or could not (``failed``)."""
+        return self._advance(id, state, by)
 
     def _answer_send(self, raw: bytes) -> bytes:
         """Bus thread: a seat sends an order or message; the answer is the message as stored."""

@@ -9,7 +9,10 @@ kept on the unit's ``stream`` and retained in the video catalogue on ``video/{ui
 responders, drones) for every CoT link to send, so ATAK and WinTAK users see the scene.
 Our own CoT carries uids starting ``mcv-<vehicle>-``; heard back (multicast loops it),
 it is ignored. A seat's message on ``msg/all``, or on ``msg/{uid}`` of a TAK contact,
-goes out to TAK as GeoChat (to All Chat Rooms, or to that device).
+goes out to TAK as GeoChat (to All Chat Rooms, or to that device). A message to one
+contact is ``sent`` once a CoT link has written it (``failed`` if none could), reported
+through ``on_carried``; the device's GeoChat receipts (b-t-f-d delivered, b-t-f-r read)
+for our messages go to the message desk on ``msg/receipt`` like any device's.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from urllib.parse import urlsplit, urlunsplit
 from radios.config import VehicleConfig, mask_url
 from radios.cot_link import CotLink
 from radios.cot import DRONE, GROUND_UNIT, UNKNOWN, CotEvent, build_chat, build_unit
-from radios.schema import Alarm, Event, Message, PayloadError, Topics, UnitState, decode, new_id, parse_ts, utc_now
+from radios.schema import (
+    Alarm, Event, Message, MessageReceipt, PayloadError, Topics, UnitState, decode, new_id, parse_ts, utc_now,
+)
 from radios.input_guard import BadInputLog
 from radios.store import Store
 from radios.stream_catalogue import announce
@@ -42,6 +47,7 @@ _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._:@-]")
 
 Publish = Callable[..., object]
 Subscribe = Callable[..., None]
+Carried = Callable[[str, str, str], object]   # MessageDesk.carried(message id, "sent" or "failed", by)
 EVERYONE = "all"          # the bus recipient that means every unit: All Chat Rooms on TAK
 NOT_A_CONTACT_TOPIC = (EVERYONE, "receipt", "hq")   # msg/<these> mean something else; a TAK uid cannot claim them
 
@@ -79,6 +85,9 @@ class _Seen:
             self._keys.popitem(last=False)
         return True
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
 
 class TakBridge:
     """Turns TAK traffic into units, log entries and alarms, and our units into CoT."""
@@ -86,7 +95,7 @@ class TakBridge:
     def __init__(self, vehicle: VehicleConfig, topics: Topics, store: Store, publish: Publish,
                  record: Callable[[Event], None], raise_alarm: Callable[[Alarm], bool],
                  subscribe: Subscribe | None = None, bad_input: BadInputLog | None = None,
-                 src: str = "gateway") -> None:
+                 src: str = "gateway", on_carried: Carried | None = None) -> None:
         self.vehicle = vehicle
         self.topics = topics
         self.store = store
@@ -96,13 +105,16 @@ class TakBridge:
         self.subscribe = subscribe or (lambda topic, qos=1: None)
         self.bad_input = bad_input or BadInputLog(log)
         self.src = src
+        self.on_carried = on_carried or (lambda message_id, state, by: None)
         self.links: list[CotLink] = []
         self.own_prefix = f"mcv-{vehicle.id}-"
         self._lock = threading.Lock()   # guards what follows: several links' reader threads call in
         self._streams: dict[str, str] = {}       # unit uid -> the video url it announced
+        self._catalogue: dict[str, bytes] = {}   # video/{uid} topic -> the announcement retained there
         self._emergencies: dict[str, str] = {}   # CoT uid of an open emergency -> its alarm id
         self._contacts: dict[str, tuple[str, str]] = {}   # unit uid -> (CoT uid, callsign), for direct chat
         self._seen = _Seen()
+        self._our_chats = _Seen()   # ids of the messages we sent as GeoChat, whose receipts count
 
     def add_link(self, link: CotLink) -> None:
         """A CoT link our chat goes out on (before ``start``)."""
@@ -117,6 +129,9 @@ class TakBridge:
 
     def on_event(self, link_id: str, event: CotEvent) -> None:
         """Reader thread of a CoT link: one parsed event into the store, onto the bus, or raised."""
+        if event.receipt_state is not None:   # before _is_ours: a receipt names our chat's uid
+            self._on_receipt(event)
+            return
         if self._is_ours(event):
             return
         src = f"{self.src}/{link_id}"
@@ -166,7 +181,15 @@ class TakBridge:
                                      text=f"Video from {callsign}: {mask_url(url)}"))
             stream = announce(src, uid, callsign, "tak", url, "cot", unit=uid)
             if stream is not None:
-                self.publish(self.topics.video(uid), stream.encode(), qos=1, retain=True)
+                topic, payload = self.topics.video(uid), stream.encode()
+                with self._lock:
+                    self._catalogue[topic] = payload
+                self.publish(topic, payload, qos=1, retain=True)
+
+    def retained(self) -> list[tuple[str, bytes]]:
+        """(topic, payload) of the video catalogue entries TAK devices announced, to retain again (any thread)."""
+        with self._lock:
+            return list(self._catalogue.items())
 
     def _on_chat(self, src: str, event: CotEvent) -> None:
         with self._lock:
@@ -176,6 +199,26 @@ class TakBridge:
         position = {"lat": event.lat, "lon": event.lon} if (event.lat, event.lon) != (0.0, 0.0) else {}
         self.record(Event.create(src, category="message", text=f"From {sender}: {event.chat_text}",
                                  unit=unit_uid(event.link_uid) if event.link_uid else None, **position))
+
+    def _on_receipt(self, event: CotEvent) -> None:
+        """A device says one of our GeoChats reached it or was read: to the desk, as any device's receipt."""
+        with self._lock:
+            ours = event.receipt_for is not None and f"out|{event.receipt_for}" in self._our_chats
+            contact = self._contacts.get(unit_uid(event.link_uid)) if event.link_uid else None
+        if not ours:
+            return   # TAK users' receipts to each other cross the mesh too
+        by = (contact[1] if contact else None) or event.callsign or event.link_uid or "a TAK device"
+        try:
+            receipt = MessageReceipt.create(self.src, message=event.receipt_for, state=event.receipt_state, by=by)
+        except PayloadError as exc:
+            self.bad_input.reject("cot receipt", str(exc))
+            return
+        self.publish(self.topics.message_receipts, receipt.encode(), qos=1)
+
+    def carries(self, to: str) -> bool:
+        """Whether a message to ``to`` goes out on a CoT link that reports it sent (a TAK contact; any thread)."""
+        with self._lock:
+            return bool(self.links) and to != EVERYONE and to in self._contacts
 
     def _on_emergency(self, src: str, event: CotEvent) -> None:
         alarm_id = hashlib.sha256(f"cot|{event.uid}|{event.start.isoformat()}".encode()).hexdigest()[:32]
@@ -241,8 +284,12 @@ class TakBridge:
             if not self._seen.add(f"out|{message.id}"):
                 return   # the desk publishes a message again after a reconnect
         xml = self.chat(message.text, message_id=message.id, contact=contact)
-        for link in self.links:
-            link.send(xml)
+        written = [link.id for link in self.links if link.send(xml)]
+        with self._lock:
+            self._our_chats.add(f"out|{message.id}")
+        if contact is not None:
+            self.on_carried(message.id, "sent" if written else "failed",
+                            f"cot/{written[0]}" if written else "cot (no TAK link open)")
 
     def chat(self, text: str, *, message_id: str | None = None, contact: tuple[str, str] | None = None) -> bytes:
         """A GeoChat from this vehicle (as its name) to All Chat Rooms or to one contact (CoT uid, callsign)."""

@@ -161,7 +161,7 @@ def test_a_missing_server_is_down_with_a_reason_and_a_bad_url_says_how_to_write_
         assert "TAK server" in link.status().detail
     finally:
         link.stop()
-    for bad in ("tls://tak:8089", "udp://name.example:6969", "tcp://host", "udp://239.2.3.1:6969?ttl=999",
+    for bad in ("tls://tak", "udp://name.example:6969", "tcp://host", "udp://239.2.3.1:6969?ttl=999",
                 "udp://239.2.3.1:6969?colour=red", "serial:///dev/ttyUSB0"):
         with pytest.raises(ValueError, match="CoT url"):
             parse_cot_url(bad)
