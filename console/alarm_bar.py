@@ -7,6 +7,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from console.alarm_sound import AlarmSoundController
 from console.event_log_model import local_time
 from radios.schema import Alarm
 
@@ -61,6 +62,7 @@ class AlarmBar(QFrame):
         self._flash.timeout.connect(self._on_flash_timeout)
         self.acknowledge.clicked.connect(self.acknowledge_oldest)
         bus.alarm_changed.connect(self._on_bus_alarm_changed)
+        self.sound = AlarmSoundController(self)   # the tone while an alarm is open, Mute, "no sound" note
         self._refresh()
 
     def acknowledge_oldest(self) -> None:

@@ -29,6 +29,8 @@ def category_label(name: str) -> str:
         "link": QCoreApplication.translate("EventLogPanel", "Link"),
         "alarm": QCoreApplication.translate("EventLogPanel", "Alarm"),
         "snapshot": QCoreApplication.translate("EventLogPanel", "Snapshot"),
+        "task": QCoreApplication.translate("EventLogPanel", "Task"),
+        "duty": QCoreApplication.translate("EventLogPanel", "Duty"),
     }.get(name, name)
 
 

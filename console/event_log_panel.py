@@ -14,7 +14,7 @@ from radios.schema import SEVERITIES, Event, HistoryReply, HistoryRequest, Paylo
 
 HISTORY_HOURS = 24
 SEARCH_LIMIT = 500
-FILTER_CATEGORIES = (*CATEGORIES, "system", "link")
+FILTER_CATEGORIES = (*CATEGORIES, "system", "link", "task", "duty")
 
 
 class EventLogPanel(QWidget):

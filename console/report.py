@@ -69,7 +69,7 @@ class AfterActionReport(QObject):
         title = self.tr("After-action report: {vehicle}").format(vehicle=self.data.vehicle_name)
         body = [f"<h1>{_text(title)}</h1>",
                 *self._summary(), *self._timeline(), *self._alarms(), *self._units(tracks_image),
-                *self._link_outages(), *self._backhaul(), *self._messages()]
+                *self._link_outages(), *self._backhaul(), *self._messages(), *self._handovers()]
         return (f'<!DOCTYPE html>\n<html lang="{_text(self.language.replace("_", "-"))}"><head><meta charset="utf-8">'
                 f"<title>{_text(title)}</title><style>{STYLE}</style></head>\n<body>\n"
                 + "\n".join(body) + "\n</body></html>\n")
@@ -202,6 +202,19 @@ class AfterActionReport(QObject):
             cells = [self._when_cell(message["ts"]),
                      *map(_text, (message["src"], message["to_unit"], message["text"], message["state"]))]
             out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        return out + ["</table>"]
+
+    def _handovers(self) -> list[str]:
+        """Shifts and handovers, with the notes and what was open at each; no section in a window without any."""
+        entries = self.data.duty_entries
+        if not entries:
+            return []
+        out = [self._heading("handovers", self.tr("Shifts and handovers")), _TABLE,
+               self._header(self.tr("Time"), self.tr("Seat"), self.tr("Entry, notes and what was still open"))]
+        for event in entries:
+            text = "<br>".join(_text(line) for line in event.text.splitlines())
+            out.append(f"<tr><td>{self._when_cell(event.ts)}</td><td>{_text(event.seat or event.src)}</td>"
+                       f"<td>{text}</td></tr>")
         return out + ["</table>"]
 
     # -- wording -----------------------------------------------------------------------

@@ -20,6 +20,7 @@ from radios.store_reader import StoreReader, TimeWindow
 
 UPLINK_SRC = "gateway/uplink"  # radios/uplink.py logs backhaul outages under this source
 OUTAGE_SEVERITIES = ("warning", "alarm")
+DUTY_CATEGORY = "duty"  # shift starts and ends and handovers, logged by radios/duty_desk.py with what was open
 MAX_PLOT_POINTS = 1500  # per track: enough for the shape, small enough for a PDF page
 TRACK_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -48,6 +49,11 @@ class ReportData:
     def link_outages(self) -> list[Event]:
         """Link entries that report trouble: a link or the backhaul down, degraded, lost."""
         return [e for e in self.events if e.category == "link" and e.severity in OUTAGE_SEVERITIES]
+
+    @property
+    def duty_entries(self) -> list[Event]:
+        """Shift starts and ends and handovers, each with its notes and what was still open then."""
+        return [e for e in self.events if e.category == DUTY_CATEGORY]
 
     @property
     def backhaul_events(self) -> list[Event]:
