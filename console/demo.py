@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
 from console.demo_field import DemoField
 from radios.config import Config, default_data_dir
+from radios.demo_scenario import ScenarioTimeline
+
+
+STORE_SETTLE_S = 10.0
 
 
 def new_run_dir() -> Path:
@@ -17,9 +21,9 @@ def new_run_dir() -> Path:
 
 
 def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, seats: int = 1,
-             lang: str | None = None) -> int:
+             lang: str | None = None, timeline: ScenarioTimeline | None = None) -> int:
     """Run the demo until the window closes, Ctrl+C, or ``duration_s`` passes."""
-    field = DemoField(base_config, new_run_dir())
+    field = DemoField(base_config, new_run_dir(), timeline, duration_s)
     stop = threading.Event()
     previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -28,16 +32,19 @@ def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, s
             print(f"mcv demo: running headless for {duration_s or 0:g} s", flush=True)
             stop.wait(duration_s or 0)
         else:
-            _run_consoles(config, seats, lang, duration_s)
+            # The run's config is the field's; how this console draws video is still the caller's.
+            _run_consoles(dataclasses.replace(config, video=base_config.video), seats, lang, duration_s)
         if field.field is not None:
             field.field.stop()
-            time.sleep(0.5)  # let the last acknowledgements arrive
+            field.wait_stored(STORE_SETTLE_S)  # the gateway stores what the broker acknowledged before it stops
         field.stop()
         if headless:
             summary = field.summary()
-            for line in summary.lines():
+            scenario = field.scenario_report()
+            for line in summary.lines() + (scenario.lines() if scenario else []):
                 print(f"mcv demo: {line}", flush=True)
-            return 0 if summary.nothing_lost and summary.units > 0 and summary.events > 0 else 1
+            scenario_ok = scenario is None or (scenario.outage_ok and scenario.sos_ok and scenario.nothing_lost)
+            return 0 if summary.nothing_lost and summary.units > 0 and summary.events > 0 and scenario_ok else 1
         return 0
     finally:
         field.stop()
@@ -48,10 +55,13 @@ def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, s
 def _run_consoles(config: Config, seats: int, lang: str | None, duration_s: float | None) -> None:
     from PySide6.QtCore import QTimer
 
-    from console.app import build_console, quit_on_signals
+    from console.app import application, build_console, quit_on_signals
     from console.seats import SEAT_NAMES
+    from console.video_renderer import open_renderer
 
-    consoles = [build_console(config, seat, lang) for seat in SEAT_NAMES[:max(1, min(seats, 3))]]
+    application()
+    renderer = open_renderer(config.video)  # one per process, shared by the seats
+    consoles = [build_console(config, seat, lang, renderer) for seat in SEAT_NAMES[:max(1, min(seats, 3))]]
     app = consoles[0].app
     for console in consoles:
         console.window.show()
@@ -67,3 +77,4 @@ def _run_consoles(config: Config, seats: int, lang: str | None, duration_s: floa
         poll.stop()
         for console in consoles:
             console.stop()
+        renderer.close()

@@ -1,4 +1,5 @@
-"""The demo field: a broker, a gateway, fake cameras and simulated responders, started and stopped together.
+"""The demo field: a broker, a gateway, fake cameras, simulated responders, district HQ and the
+scripted scenario (radios/demo_scenario.py), started and stopped together.
 
 Every simulated source speaks the real protocol to the real code path. The field
 writes its own config into a fresh run folder, so the gateway starts exactly as on a
@@ -8,12 +9,16 @@ vehicle (``mcv gateway --config F``), as a child process stopped by its PID. Qt-
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +26,14 @@ from radios.broker import LocalBroker, broker_answers, free_port
 from radios.child_process import die_with_parent
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, load_config
+from radios.demo_hq import DemoHq
+from radios.demo_scenario import ScenarioPlayed, ScenarioReport, ScenarioTimeline, ScenarioWorker
 from radios.fake_drone import FakeDrone
 from radios.fake_nmea_radio import FakeNmeaRadio
 from radios.fake_tak import PARTNER_TEAM, FakeTakPeer
 from radios.field_sim import RESPONDERS, SimulatedResponders
 from radios.modem_emulator import PtyModem
-from radios.schema import GatewayStatus, PayloadError, Topics, decode
+from radios.schema import GatewayStatus, LinkState, PayloadError, Topics, decode
 from radios.store import Store
 from video.fake_camera_server import FakeCameraServer, gstreamer_available
 
@@ -98,8 +105,8 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
     for stream_id, name, kind in DEMO_CAMERAS if camera_port else ():
         url = f"rtsp://127.0.0.1:{camera_port}/{stream_id}"
         text += f'\n[[streams]]\nid = "{stream_id}"\nname = {json.dumps(name)}\nkind = "{kind}"\nurl = "{url}"\n'
-        if kind == "drone":
-            text += f"sysid = {DEMO_DRONE_SYSID}\n"
+        if kind == "drone":  # the drone's video is kept as evidence: the wall shows its REC dot
+            text += f"sysid = {DEMO_DRONE_SYSID}\nrecord = true\n"
     if drone_port:
         text += (f'\n[[links]]\nid = "drone-radio"\ntype = "mavlink"\n'
                  f'url = "udpin:127.0.0.1:{drone_port}"\n')
@@ -111,7 +118,7 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
 
 
 def make_demo_tiles(run_dir: Path, say=print) -> Path | None:
-    """The demo area's schematic tiles in the run folder, rendered by the project script when missing."""
+    """The demo area's map tiles in the run folder, rendered by the project script when missing."""
     out = run_dir / "demo-tiles.mbtiles"
     if out.exists():
         return out
@@ -129,9 +136,15 @@ def make_demo_tiles(run_dir: Path, say=print) -> Path | None:
 class DemoField:
     """Owns every process and thread the demo starts; ``stop`` ends them all."""
 
-    def __init__(self, base_config: Config, run_dir: Path) -> None:
+    def __init__(self, base_config: Config, run_dir: Path, timeline: ScenarioTimeline | None = None,
+                 duration_s: float | None = None) -> None:
         self.base_config = base_config
         self.run_dir = run_dir
+        self.timeline = timeline or ScenarioTimeline.fitted(duration_s)
+        self.duration_s = duration_s  # None: until stopped
+        self.hq: DemoHq | None = None  # district HQ, which the scripted backhaul outage cuts off
+        self.scenario: ScenarioWorker | None = None
+        self._played: ScenarioPlayed | None = None
         self.broker: LocalBroker | None = None
         self.gateway: subprocess.Popen | None = None
         self.field: SimulatedResponders | None = None
@@ -151,6 +164,9 @@ class DemoField:
         camera_port = self._start_cameras(say)
         drone_port = free_port(kind=socket.SOCK_DGRAM)
         self.tak = FakeTakPeer(free_port(kind=socket.SOCK_DGRAM))  # binds its own port now, sends once started
+        self.hq = DemoHq(self.run_dir / "hq", DEMO_VEHICLE).start()
+        say(f"started district HQ's broker on {self.hq.broker.host}:{self.hq.broker.port} "
+            "(the gateway's uplink sends there over the simulated backhaul)")
         try:
             self.satcom = PtyModem(self.run_dir).start()
             say(f"starting a satellite modem emulator (Iridium SBD) on {self.satcom.device}")
@@ -167,7 +183,8 @@ class DemoField:
                                                 make_demo_tiles(self.run_dir, say), camera_port, drone_port,
                                                 (self.tak.address[1], self.tak.listen_port))
                                + (self.satcom.link_config() if self.satcom else "")
-                               + (self.radio.link_config() if self.radio else ""))
+                               + (self.radio.link_config() if self.radio else "")
+                               + f"\n[uplink]\nurl = {json.dumps(self.hq.url)}\n")
         self.config = load_config(config_path)
         with open(self.run_dir / "gateway.log", "wb") as gateway_log:
             self.gateway = subprocess.Popen(
@@ -180,11 +197,21 @@ class DemoField:
             f"{len(FIELD_DEVICES)} of them through trackers on the field-device link")
         topics = Topics(self.config.vehicle.id)
         gateway_online = threading.Event()
+        trackers_up = threading.Event()  # the trackers' link subscribed: their first reports are not lost
 
         def on_message(topic: str, payload: bytes, retained: bool) -> None:
-            """Bus thread: the field waits for the gateway before it reports, then takes its messages."""
+            """Bus thread: the field waits for the gateway and its trackers' link before it reports,
+            then takes its messages."""
+            if topic == topics.link(FIELD_DEVICE_LINK):
+                try:
+                    trackers_up.set() if decode(payload, LinkState).state == "up" else None
+                except PayloadError:
+                    pass
+                return
             if self.field is not None:
                 self.field.on_bus_message(topic, payload, retained)
+            if self.scenario is not None:
+                self.scenario.on_bus_message(topic, payload, retained)
             try:
                 gateway_online.set() if decode(payload, GatewayStatus).state == "online" else None
             except PayloadError:
@@ -192,19 +219,35 @@ class DemoField:
 
         self._bus = MqttBus(BusSettings.from_broker(self.config.broker, "mcv-demo-field"), on_message=on_message)
         self._bus.subscribe(topics.gateway)
+        self._bus.subscribe(topics.backhaul)
+        self._bus.subscribe(topics.link(FIELD_DEVICE_LINK))
         self._bus.start()
         if not gateway_online.wait(GATEWAY_READY_TIMEOUT_S):
             raise RuntimeError(f"the gateway did not come online within {GATEWAY_READY_TIMEOUT_S:.0f} s; "
                                f"see {self.run_dir / 'gateway.log'}")
+        if not trackers_up.wait(GATEWAY_READY_TIMEOUT_S):
+            raise RuntimeError(f"the gateway's field-device link '{FIELD_DEVICE_LINK}' did not come up within "
+                               f"{GATEWAY_READY_TIMEOUT_S:.0f} s; see {self.run_dir / 'gateway.log'}")
         self.field = SimulatedResponders(self._bus, topics, bodycams=BODYCAMS if self.cameras else {},
-                                         device_uids=FIELD_DEVICES)
+                                         device_uids=FIELD_DEVICES, sos_after_s=math.inf)  # the scenario raises it
         self.field.start()
+        self._start_scenario(say)
         video = f"rtsp://127.0.0.1:{camera_port}/drone-1" if camera_port else None
         say(f"starting a simulated drone (MAVLink over UDP to 127.0.0.1:{drone_port}) flying a search pattern")
         self.drone = FakeDrone(drone_port, sysid=DEMO_DRONE_SYSID, video_uri=video).start()
         say(f"starting {len(PARTNER_TEAM)} TAK contacts (a partner team, CoT over UDP to 127.0.0.1:{self.tak.address[1]})")
         self.tak.start()
         return self.config
+
+    def _start_scenario(self, say) -> None:
+        """Start the scripted outage and SOS; their times count from now, as the field's reports do."""
+        field, started = self.field, time.monotonic()
+        self.scenario = ScenarioWorker(self.timeline, self.hq, Topics(DEMO_VEHICLE).backhaul,
+                                       raise_sos=lambda: field.raise_sos(time.monotonic() - started),
+                                       say=say)
+        for line in self.timeline.lines(self.duration_s):
+            say(line)
+        self.scenario.start()
 
     def _start_cameras(self, say) -> int | None:
         """Serve the demo cameras over RTSP; the demo runs on without video where GStreamer is missing."""
@@ -231,7 +274,9 @@ class DemoField:
         return self.broker.url
 
     def stop(self) -> None:
-        """Stop field, gateway and broker, in that order; safe to call twice."""
+        """Stop field, gateway, scenario, HQ and broker, in that order; safe to call twice."""
+        if self.scenario is not None and self._played is None:
+            self._played = self.scenario.played()  # as the run ends: a restore just now had no time to drain
         if self.drone is not None:
             self.drone.stop()
             self.drone = None
@@ -251,6 +296,10 @@ class DemoField:
             except subprocess.TimeoutExpired:
                 gateway.kill()
                 gateway.wait(5)
+        if self.scenario is not None:
+            self.scenario.stop()  # HQ's broker, if the scenario restarted it, ends with the scenario's thread
+        if self.hq is not None:
+            self.hq.close()  # after the gateway: HQ takes what the uplink sends until it stops
         if self.cameras is not None:
             self.cameras.stop()
             self.cameras = None
@@ -264,6 +313,25 @@ class DemoField:
             self.broker.stop()
             self.broker = None
 
+    def wait_stored(self, timeout_s: float) -> None:
+        """Before the gateway stops: wait until its store holds every report the broker acknowledged."""
+        if self.field is None or self.config is None:
+            return
+        acknowledged = self.field.acknowledged
+        deadline = time.monotonic() + timeout_s
+        while self._reports_stored() < acknowledged and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def _reports_stored(self) -> int:
+        """The responders' stored positions, read beside the running gateway (read-only, WAL)."""
+        uids = [uid for uid, _, _ in RESPONDERS]
+        try:
+            with closing(sqlite3.connect(f"file:{self.config.store_path}?mode=ro", uri=True, timeout=5)) as db:
+                return db.execute(f"SELECT count(*) FROM positions WHERE uid IN ({','.join('?' * len(uids))})",
+                                  uids).fetchone()[0]
+        except sqlite3.Error:
+            return 0
+
     def summary(self) -> DemoSummary:
         """Read the store once the gateway has stopped."""
         store = Store(self.config.store_path)
@@ -275,5 +343,12 @@ class DemoField:
                                reports_stored=stored)
         finally:
             store.close()
+
+    def scenario_report(self) -> ScenarioReport | None:
+        """The outage, the drain and the SOS as the store and HQ saw them, once the gateway has stopped."""
+        if self.hq is None or self._played is None:
+            return None
+        with Store(self.config.store_path) as store:
+            return ScenarioReport.read(store, self.hq, self.scenario.watched(), self.timeline, self._played)
 
 

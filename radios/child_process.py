@@ -14,6 +14,8 @@ def die_with_parent() -> None:
 
     The demo's broker, gateway and cameras must not outlive a demo that was killed
     (SIGKILL runs no cleanup); Linux delivers the signal, elsewhere this does nothing.
+    Linux sends it when the *thread* that started the child ends, not only the process:
+    start a child from a thread that lives as long as the child should.
     """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
