@@ -37,8 +37,14 @@ def theme_named(name: str) -> Theme:
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
-    """Set the application palette and style sheet for ``theme``."""
-    app.setStyle("Fusion")
+    """Set the application palette and style sheet for ``theme``.
+
+    Each setter re-polishes every live widget, so each is called only when it changes
+    something: a second console in the same process (``mcv demo --seats 3``) then costs
+    nothing, and no widget is asked to restyle itself in the middle of being torn down.
+    """
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     palette = QPalette()
     roles = {
         QPalette.Window: theme.window, QPalette.WindowText: theme.text, QPalette.Base: theme.base,
@@ -50,8 +56,9 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         palette.setColor(role, QColor(colour))
     palette.setColor(QPalette.Disabled, QPalette.Text, QColor(theme.muted))
     palette.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(theme.muted))
-    app.setPalette(palette)
-    app.setStyleSheet(
+    if app.palette() != palette:
+        app.setPalette(palette)
+    sheet = (
         f"QLabel[role='empty'] {{ color: {theme.muted}; font-size: 11pt; padding: 12px; }}"
         f"QLabel[state='up'] {{ color: {theme.ok}; }}"
         f"QLabel[state='down'] {{ color: {theme.alarm}; font-weight: bold; }}"
@@ -64,3 +71,5 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         f"QFrame#backhaulBanner {{ background: {theme.warning}; }}"
         "QFrame#backhaulBanner QLabel { color: #000000; font-weight: bold; }"
     )
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
