@@ -17,6 +17,7 @@ from console.i18n import install_translator
 from console.main_window import MainWindow
 from console.seats import SEAT_NAMES
 from console.theme import apply_theme, theme_named
+from console.video_renderer import TileRenderer, open_renderer
 from radios.bus_settings import BusSettings
 from radios.config import Config
 from radios.schema import Topics
@@ -32,10 +33,14 @@ class Console:
     app: QApplication
     bus: BusClient
     window: MainWindow
+    renderer: TileRenderer | None = None  # closed here when this console opened it itself
 
     def stop(self) -> None:
         self.window.video_wall.stop()
         self.bus.stop()
+        if self.renderer is not None:
+            self.renderer.close()
+            self.renderer = None
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -49,8 +54,13 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def build_console(config: Config, seat: str | None = None, lang: str | None = None) -> Console:
-    """Wire a console for ``config``; nothing connects until ``bus.start()``."""
+def build_console(config: Config, seat: str | None = None, lang: str | None = None,
+                  renderer: TileRenderer | None = None) -> Console:
+    """Wire a console for ``config``; nothing connects until ``bus.start()``.
+
+    ``renderer`` draws the video tiles; consoles sharing a process share one (the caller
+    closes it). Without one, the console opens ``config.video``'s and closes it on ``stop``.
+    """
     app = application()
     install_translator(app, lang)
     settings = QSettings()
@@ -62,11 +72,12 @@ def build_console(config: Config, seat: str | None = None, lang: str | None = No
     client_id = f"mcv-console-{config.vehicle.id}-{uuid.uuid4().hex[:8]}"
     bus = BusClient(BusSettings.from_broker(config.broker, client_id), Topics(config.vehicle.id),
                     source=f"console@{socket.gethostname()}")
-    window = MainWindow(config, bus, seat, settings)
+    owned = None if renderer is not None else open_renderer(config.video)
+    window = MainWindow(config, bus, seat, settings, make_tile=(renderer or owned).make_tile)
     geometry = settings.value("geometry")
     if geometry is not None:
         window.restoreGeometry(geometry)
-    return Console(app, bus, window)
+    return Console(app, bus, window, owned)
 
 
 def run_console(config: Config, seat: str | None = None, lang: str | None = None) -> int:

@@ -20,6 +20,9 @@ from radios.schema import (
     Alarm, AlarmAck, BackhaulState, Message, MessageReceipt, DroneTelemetry, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState,
     PayloadError, StreamAnnouncement, Topics, UnitState, decode,
 )
+from radios.schema import CommandReply, Payload, Task
+from radios.schema import LinkCommand, LinkTraffic, SerialPorts
+from radios.schema import DispatchState
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,11 @@ class BusClient(QObject):
     message_changed = Signal(object)  # Message: sent by some seat or HQ, or its delivery state moved
     drone_changed = Signal(object)  # DroneTelemetry (the gateway throttles it to a few per second)
     stream_announced = Signal(object)  # StreamAnnouncement: the video catalogue (configured, drones', TAK devices')
+    task_changed = Signal(object)  # Task: created or changed by some seat
+    dispatch_changed = Signal(object)  # DispatchState: the streams going up to HQ
+    command_answered = Signal(str, object)  # request id, the gateway's CommandReply or None when it did not answer
+    serial_ports_changed = Signal(object)  # SerialPorts: the ports the gateway's machine has
+    link_traffic_received = Signal(object)  # LinkTraffic: raw frames of a link a seat watches
 
     # Internal hops from the bus thread to the GUI thread.
     _unit_arrived = Signal(object)
@@ -99,6 +107,26 @@ class BusClient(QObject):
         """Report that a person on this seat has read a message (an order from HQ goes back to HQ as read)."""
         self._connection().publish(self.topics.message_receipts, receipt.encode(), qos=1)
 
+    def send_command(self, name: str, request: Payload) -> str:
+        """Ask the gateway's desk on ``cmd/{name}`` (``task``, ``duty``); the answer comes as ``command_answered``."""
+        self._connection().request(self.topics.command(name), request.encode(),
+                                   lambda raw: self._on_command_reply(request.id, raw), HISTORY_TIMEOUT_S)
+        return request.id
+
+    def command_link(self, link: str, action: str, url: str | None = None) -> str:
+        """Ask the gateway to enable, disable, reconnect, move (``set_url``) or ``watch`` a link."""
+        seat = self.source[:64]
+        return self.send_command("link", LinkCommand.create(self.source, link=link, action=action, seat=seat, url=url))
+
+    def _on_command_reply(self, request_id: str, raw: bytes | None) -> None:
+        """Bus thread: a desk's answer, or None after the timeout or when it is unreadable."""
+        try:
+            reply = decode(raw, CommandReply) if raw else None
+        except PayloadError as exc:
+            self.bad_input.reject("command reply", str(exc))
+            reply = None
+        self.command_answered.emit(request_id, reply)
+
     def _on_message_reply(self, sent: Message, raw: bytes | None) -> None:
         """Bus thread: the message as the gateway stored it; ``failed`` if it refused it or did not answer."""
         try:
@@ -150,6 +178,10 @@ class BusClient(QObject):
             "message": (Message, self.message_changed),
             "drone": (DroneTelemetry, self.drone_changed),
             "video": (StreamAnnouncement, self.stream_announced),
+            "task": (Task, self.task_changed),
+            "serial_ports": (SerialPorts, self.serial_ports_changed),
+            "raw": (LinkTraffic, self.link_traffic_received),
+            "dispatch": (DispatchState, self.dispatch_changed),
         }.get(kind)
         if route is None or not payload:  # an empty retained message clears a topic
             return

@@ -7,13 +7,14 @@ headless vehicle PC. A bad config ends the command with exit code 2 and one mess
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from radios.config import ConfigError, load_config
+from radios.config import RENDERERS, ConfigError, load_config
 from radios.version import version
 
 EXIT_CONFIG = 2
@@ -34,10 +35,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     demo.add_argument("--seats", type=int, default=1, choices=(1, 2, 3), help="open this many seats")
     demo.add_argument("--lang", choices=("en", "zh_CN"))
+    for flag, what in (("--outage-at", "cut the backhaul to HQ S seconds in (default 120)"),
+                       ("--outage-for", "keep it cut for S seconds (default 60)"),
+                       ("--sos-at", "Rescue 2 sends an SOS S seconds in (default 150, during the outage); "
+                        "a --duration of 30 s or more fits all three into the run")):
+        demo.add_argument(flag, type=float, metavar="S", help=what)
     with_config(commands.add_parser("gateway", help="run the headless gateway service"))
     console = with_config(commands.add_parser("console", help="open a console seat"))
     console.add_argument("--seat", choices=("commander", "comms", "drone"))
     console.add_argument("--lang", choices=("en", "zh_CN"))
+    for sub in (demo, console):
+        sub.add_argument("--renderer", choices=RENDERERS, help="how video tiles are drawn (default: [video] renderer)")
     with_config(commands.add_parser("doctor", help="check this machine and the config"))
     hq = commands.add_parser("hq", help="tools for district HQ").add_subparsers(dest="hq_command", required=True)
     hq.add_parser("decode", help="print satellite (SBD) messages as JSON").add_argument(
@@ -90,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mcv: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if getattr(args, "renderer", None):
+        config = dataclasses.replace(config, video=dataclasses.replace(config.video, renderer=args.renderer))
     if args.command == "gateway":
         return _gateway(config)
     if args.command == "report":
@@ -107,8 +117,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_console(config, args.seat, args.lang)
     from console.demo import run_demo
+    from radios.demo_scenario import ScenarioTimeline
 
-    return run_demo(config, headless=args.headless, duration_s=args.duration, seats=args.seats, lang=args.lang)
+    try:
+        timeline = ScenarioTimeline.fitted(args.duration, outage_at_s=args.outage_at, outage_for_s=args.outage_for,
+                                           sos_at_s=args.sos_at)
+    except ValueError as exc:
+        print(f"mcv demo: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return run_demo(config, headless=args.headless, duration_s=args.duration, seats=args.seats, lang=args.lang,
+                    timeline=timeline)
 
 
 def _gateway(config) -> int:

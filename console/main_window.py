@@ -1,4 +1,4 @@
-"""The console's main window: five docks arranged per seat, a seat switcher and the status bar."""
+"""The console's main window: the docks arranged per seat, a seat switcher and the status bar."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBo
 
 from console.alarm_bar import AlarmBar
 from console.backhaul_banner import install_backhaul_banner
+from console.dispatch_actions import DispatchActions
 from console.drone_hud import install_drone_hud
 from console.event_log_panel import EventLogPanel
 from console.links_panel import LinksPanel
 from console.map_panel import MapPanel
 from console.overlay_layer import install_overlays
 from console.messages_panel import MessagesPanel
+from console.handover_dialog import HandoverDialog
+from console.tasks_panel import TasksPanel
+from console.uplink_panel import UplinkPanel
 from console.seats import AREAS, DOCK_NAMES, SEAT_NAMES, SEATS
 from console.status_bar import StatusBar
 from console.theme import apply_theme, theme_named
@@ -28,7 +32,8 @@ class MainWindow(QMainWindow):
 
     seat_changed = Signal(str)
 
-    def __init__(self, config: Config, bus, seat: str, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, config: Config, bus, seat: str, settings: QSettings, parent: QWidget | None = None,
+                 make_tile=None) -> None:
         super().__init__(parent)
         self.config = config
         self.settings = settings
@@ -39,15 +44,22 @@ class MainWindow(QMainWindow):
         self.links = LinksPanel(bus, self)
         self.units = MapPanel(bus, config.map.sources, config.console.stale_after_s, self)
         self.overlays = install_overlays(self.units.map_view, config.map.overlays, bus)
-        self.video_wall = VideoWallPanel(config.streams, self)
+        self.video_wall = VideoWallPanel(config.streams, self, make_tile)  # make_tile: the renderer's tiles
         self.messages = MessagesPanel(bus, lambda: self.seat, self)
+        self.tasks = TasksPanel(bus, lambda: self.seat, self.units.map_view, self)
         self.drone_hud = install_drone_hud(bus, self.video_wall)
+        self.dispatch = DispatchActions(bus, lambda: self.seat, self)  # video to HQ: tile menus and markers
+        self.dispatch.install_on_wall(self.video_wall)
+        self.uplink = UplinkPanel(self.dispatch, lambda: [(sid, tile.stream.name) for sid, tile
+                                                          in self.video_wall.tiles.items()], self)
         panels = {
             "map": (self.tr("Map"), self.units),
             "video": (self.tr("Video"), self.video_wall),
             "links": (self.tr("Links"), self.links),
             "events": (self.tr("Event log"), self.event_log),
             "messages": (self.tr("Messages"), self.messages),
+            "tasks": (self.tr("Tasks"), self.tasks),
+            "uplink": (self.tr("Video to HQ"), self.uplink),
         }
         self.docks: dict[str, QDockWidget] = {}
         for name in DOCK_NAMES:
@@ -64,6 +76,7 @@ class MainWindow(QMainWindow):
         self.video_wall.snapshot_saved.connect(self._on_wall_snapshot_saved)
         self._bus = bus
         bus.stream_announced.connect(self._on_bus_stream_announced)
+        bus.gateway_changed.connect(self._on_bus_gateway_changed)
         self.alarm_bar.alarm_raised.connect(self._on_alarm_raised)
         self._build_actions()
         self.backhaul_banner = install_backhaul_banner(self, bus)  # a row below the alarms
@@ -92,13 +105,24 @@ class MainWindow(QMainWindow):
         self.seat_changed.emit(name)
 
     def _on_bus_stream_announced(self, announcement) -> None:
-        """GUI thread: a stream this seat has no config entry for gets a tile; the first drone stream, the HUD."""
-        if not self.video_wall.add_stream(announced_settings(announcement)):
+        """GUI thread: a stream this seat has no config entry for gets a tile; the first drone stream, the HUD.
+        Every stream's REC dot follows what the gateway says it records: only configured streams are
+        recorded, so a drone's or TAK device's entry under the same id does not speak for it."""
+        added = self.video_wall.add_stream(announced_settings(announcement))
+        if announcement.source == "config":
+            self.video_wall.set_recording(announcement.stream, announcement.recording)
+        if not added:
             return
-        if self.drone_hud is None:
+        if self.drone_hud is None or self.drone_hud.tile not in self.video_wall.tiles.values():  # its tile gave way
             self.drone_hud = install_drone_hud(self._bus, self.video_wall)
         if self.seat == "drone" and announcement.stream_kind == "drone":
             self.video_wall.focus_kind("drone")
+
+    def _on_bus_gateway_changed(self, status) -> None:
+        """GUI thread: a gateway gone offline records nothing, whatever its catalogue said last: no REC dots."""
+        if status.state == "offline":
+            for stream_id in self.video_wall.tiles:
+                self.video_wall.set_recording(stream_id, False)
 
     def _on_wall_snapshot_saved(self, stream: str, path: str) -> None:
         """A snapshot is evidence: its metadata goes in the log, and from there to HQ."""
@@ -175,8 +199,19 @@ class MainWindow(QMainWindow):
         self._add_action(view_menu, self.tr("New log entry"), "Ctrl+L", self.event_log.entry.setFocus)
         view_menu.addSeparator()
         self._add_action(view_menu, self.tr("Quit"), "Ctrl+Q", self.close)
+        duty_menu = self.menuBar().addMenu(self.tr("&Duty"))
+        duty_menu.addAction(self.tr("Start of shift…"), lambda: self.open_duty_dialog("shift_start"))
+        self._add_action(duty_menu, self.tr("Handover…"), "Ctrl+Shift+H", lambda: self.open_duty_dialog("handover"))
+        duty_menu.addAction(self.tr("End of shift…"), lambda: self.open_duty_dialog("shift_end"))
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add_action(help_menu, self.tr("Keyboard shortcuts"), "F1", self.show_shortcuts)
+
+    def open_duty_dialog(self, action: str = "handover") -> HandoverDialog:
+        """The duty log dialog for this seat: shift start, handover or shift end, with what is still open."""
+        dialog = HandoverDialog(self._bus, self.seat, action, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _add_action(self, menu, text: str, shortcut: str, slot) -> QAction:
         action = QAction(text, self)

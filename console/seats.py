@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt
 
 SEAT_NAMES = ("commander", "comms", "drone")
-DOCK_NAMES = ("map", "video", "links", "events", "messages")
+DOCK_NAMES = ("map", "video", "links", "events", "messages", "tasks", "uplink")
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,12 @@ class Seat:
 
 
 SEATS = {
-    "commander": Seat("commander", left=("map",), right=("video", "messages"), bottom=("events", "links"),
+    "commander": Seat("commander", left=("map",), right=("video", "messages"), bottom=("events", "tasks", "links", "uplink"),
                       hidden=(), left_share=0.6),
-    "comms": Seat("comms", left=("links",), right=("map",), bottom=("events", "messages"),
-                  hidden=("video",), left_share=0.6),
+    "comms": Seat("comms", left=("links",), right=("map",), bottom=("events", "messages", "uplink"),
+                  hidden=("video", "tasks"), left_share=0.6),
     "drone": Seat("drone", left=("video",), right=("map",), bottom=("events",),
-                  hidden=("links", "messages"), left_share=0.68),
+                  hidden=("links", "messages", "tasks", "uplink"), left_share=0.68),
 }
 
 AREAS = {"left": Qt.LeftDockWidgetArea, "right": Qt.RightDockWidgetArea, "bottom": Qt.BottomDockWidgetArea}

@@ -59,7 +59,8 @@ class UnitDetailsPanel(QFrame):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         for name, label in (("kind", self.tr("Kind")), ("position", self.tr("Position")), ("dms", self.tr("DMS")),
-                            ("heading", self.tr("Heading")), ("speed", self.tr("Speed")), ("age", self.tr("Age")),
+                            ("heading", self.tr("Heading")), ("speed", self.tr("Speed")),
+                            ("battery", self.tr("Battery")), ("age", self.tr("Age")),
                             ("source", self.tr("Source"))):
             value = QLabel(self)
             value.setTextFormat(Qt.PlainText)
@@ -126,6 +127,7 @@ class UnitDetailsPanel(QFrame):
         self.fields["heading"].setText(f"{unit.heading:.0f}°" if unit.heading is not None else "—")
         self.fields["speed"].setText(self.tr("{ms:.1f} m/s ({kmh:.0f} km/h)").format(ms=unit.speed, kmh=unit.speed * 3.6)
                                      if unit.speed is not None else "—")
+        self.fields["battery"].setText(f"{unit.battery:.0f} %" if unit.battery is not None else "—")
         self.fields["source"].setText(unit.src)
         self.open_video.setVisible(bool(unit.stream))
         self.refresh_age()

@@ -75,6 +75,8 @@ DEV_PACKAGES=(
     gstreamer1.0-tools
     poppler-utils  # pdftotext reads the after-action report's PDF back in the tests
     binutils  # objdump, which PyInstaller needs to build the desktop bundle
+    mpv  # the reference player next to mcv in tests/bench/bench_video.py
+    xdotool  # a real mouse dragging streams onto the wall's tiles under Xvfb (tests/console/test_wall_pixels.py)
 )
 
 # python_ok PYTHON: true if PYTHON runs and is >= 3.11.

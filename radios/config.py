@@ -29,6 +29,7 @@ STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https", "udp", "srt", "file")
 MAP_SOURCE_KINDS = ("mbtiles", "xyz", "http")
 DATUMS = ("WGS-84", "GCJ-02")
 THEMES = ("night", "day")
+RENDERERS = ("frames", "libvlc")
 SERVER_PORTS = {"mqtt": 1883, "mqtts": 8883}
 MASK = "****"
 
@@ -257,7 +258,11 @@ class LinkConfig:
     cert_file: Path | None = None
     key_file: Path | None = None
     mapping: tuple[DeviceMappingConfig, ...] = ()
+    # A TAK server over TLS (type "cot", tls://): ca_file, cert_file and key_file as above, and
+    # the key's passphrase from this file when the key is encrypted (docs/tak.md).
+    key_password_file: Path | None = None
     password: str | None = field(default=None, repr=False, metadata=_NOT_A_KEY)
+    key_password: str | None = field(default=None, repr=False, metadata=_NOT_A_KEY)
 
     __repr__ = _repr_with_masked_urls
 
@@ -302,6 +307,26 @@ class OverlayConfig:
     name: str = ""
 
 
+DISPATCH_SCHEMES = ("srt", "rtmp", "rtmps")
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    """Video sent to district HQ's media server (docs/video_dispatch.md); no url means no dispatch."""
+
+    # Per stream; {vehicle} and {stream} are filled in, {password} takes password_file's text (an RTMP key).
+    url: str | None = field(default=None, metadata=_rule(check=_url_with_scheme(DISPATCH_SCHEMES)))
+    # SRT: the passphrase (10 to 79 characters); RTMP: what {password} in the url stands for.
+    password_file: Path | None = None
+    stream_kbps: int = field(default=2500, metadata=_rule(check=_at_least(50)))  # at most, per stream
+    total_kbps: int = field(default=4000, metadata=_rule(check=_at_least(50)))  # at most, all streams together
+    # Share of [uplink] link_kbps left for the outbox and live telemetry.
+    headroom_percent: int = field(default=30, metadata=_rule(check=_percent))
+    password: str | None = field(default=None, repr=False, metadata=_NOT_A_KEY)
+
+    __repr__ = _repr_with_masked_urls
+
+
 @dataclass(frozen=True)
 class MapConfig:
     sources: tuple[MapSourceConfig, ...] = ()
@@ -322,6 +347,14 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True)
+class VideoConfig:
+    """How this console shows video: ``frames`` paints the ingest's decoded frames, ``libvlc``
+    has libvlc decode and draw them (fed by the same ingest)."""
+
+    renderer: str = field(default="frames", metadata=_rule(choices=RENDERERS))
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated file; ``path`` is None for built-in defaults."""
 
@@ -332,8 +365,10 @@ class Config:
     streams: tuple[StreamConfig, ...] = ()
     map: MapConfig = field(default_factory=MapConfig)
     uplink: UplinkConfig = field(default_factory=UplinkConfig)
+    dispatch: DispatchConfig = field(default_factory=DispatchConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
 
     @classmethod
     def defaults(cls) -> Config:
@@ -423,9 +458,14 @@ class _ConfigReader:
             built = self._with_password(built, key)
         if isinstance(built, LinkConfig) and built.type == "mqtt":
             built = self._mqtt_link(built, key)
+        if isinstance(built, LinkConfig) and built.type == "cot":
+            built = self._cot_link(built, key)
         if isinstance(built, DeviceMappingConfig) and built.device is None and "+" not in built.topic.split("/"):
             self.fail(_join(key, "topic"), f"{_show(built.topic)} has no '+' level for the device id",
                       "put '+' where the device id stands in the topic, or set device = 'field.path'")
+        if isinstance(built, DispatchConfig) and built.password_file is not None:
+            secret = self._readable(built.password_file, _join(key, "password_file"))
+            built = dataclasses.replace(built, password=secret.decode("utf-8", "replace").strip() or None)
         if isinstance(built, MapSourceConfig):
             self._check_map_source(built, key)
         if isinstance(built, OverlayConfig) and not built.path.is_file():
@@ -510,6 +550,24 @@ class _ConfigReader:
             if getattr(link, name) is not None:
                 self._readable(getattr(link, name), _join(key, name))
         return self._with_password(link, key)
+
+    def _cot_link(self, link: LinkConfig, key: str) -> LinkConfig:
+        """A CoT link: its TLS files readable, the key's passphrase read (only tls:// uses them)."""
+        for name in ("ca_file", "cert_file", "key_file"):
+            if getattr(link, name) is not None:
+                self._readable(getattr(link, name), _join(key, name))
+        if link.key_password_file is None:
+            return link
+        where = _join(key, "key_password_file")
+        try:
+            secret = self._readable(link.key_password_file, where).decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            self.fail(where, f"the passphrase file {link.key_password_file} is not UTF-8 text",
+                      "write the key's passphrase as plain text")
+        if not secret:
+            self.fail(where, f"the passphrase file {link.key_password_file} is empty",
+                      "write the key's passphrase into it on one line")
+        return dataclasses.replace(link, key_password=secret)
 
     def _readable(self, path: Path, key: str) -> bytes:
         try:

@@ -18,18 +18,22 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 
 from radios.alarm_desk import AlarmDesk
 from radios.at_modem import AtModem
 from radios.at_modem import PROFILES as MODEM_PROFILES
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, LinkConfig
+from radios.dispatch_desk import DispatchDesk
 from radios.cot_link import CotLink
 from radios.drone_fleet import DroneFleet
+from radios.duty_desk import DutyDesk
 from radios.field_devices import FieldDeviceLink
 from radios.geofence_watch import GeofenceWatch
 from radios.input_guard import BadInputLog
 from radios.link import LinkStatus
+from radios.link_control import LinkControl
 from radios.mavlink_link import MavlinkLink
 from radios.message_desk import MessageDesk
 from radios.nmea import NmeaError, NmeaProfile
@@ -39,10 +43,13 @@ from radios.schema import (
     Alarm, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
     Topics, UnitState, decode, utc_now,
 )
+from radios.retained_state import republish_retained
 from radios.serial_link import SerialLink
 from radios.store import Store
-from radios.stream_catalogue import configured as configured_streams
+from radios.stream_catalogue import catalogue_due, configured as configured_streams
 from radios.tak_bridge import TakBridge
+from radios.task_desk import TaskDesk
+from radios.unit_publisher import UnitPublishWorker
 from radios.uplink import UplinkSettings, UplinkWorker
 from radios.version import version
 
@@ -78,24 +85,33 @@ class Gateway:
         self.alarm_desk = AlarmDesk(self.bus, store, self.topics, self.record, self.bad_input)
         self.geofences = GeofenceWatch(config.map.overlays, self.record, self.alarm_desk.raise_alarm)
         self.message_desk = MessageDesk(self.bus, store, self.topics, self.record, self.bad_input)
+        self.task_desk = TaskDesk(self.bus, store, self.topics, self.record, self.bad_input)
+        self.duty_desk = DutyDesk(self.bus, store, self.topics, self.record, self.bad_input)
         self._profiles: dict[str, NmeaProfile] = {}
         self._idle_links: dict[str, LinkStatus] = {}
         self.links: dict[str, SerialLink | MavlinkLink] = {}
+        self.unit_publisher = UnitPublishWorker(store, self.topics, self.bus.publish)
+        self.link_control = LinkControl(self, SRC)  # the comms seat's enable, disable, reconnect, port, tap
         self.drones = DroneFleet(self.topics, store, self.bus.publish, self._record_or_raise, config.streams, src=SRC)
         self.tak = TakBridge(config.vehicle, self.topics, store, self.bus.publish, self.record,
                              self.alarm_desk.raise_alarm, subscribe=self.bus.subscribe, bad_input=self.bad_input,
-                             src=SRC)
+                             src=SRC, on_carried=self.message_desk.carried)
+        self.message_desk.relayed = self.tak.carries   # a TAK contact's message is sent once on a CoT link
         for link in config.links:
             self._add_link(link)
+        self.dispatch = DispatchDesk(self.bus, self.topics, config, self.record, self.bad_input,
+                                     on_other_order=self.message_desk.on_hq_order, store=store)  # video to HQ
         self.uplink = (UplinkWorker(UplinkSettings.from_config(config), store, self.topics,
                                     on_state=self._on_uplink_state, on_event=self.record,
-                                    on_order=self.message_desk.on_hq_order)
+                                    on_order=self.dispatch.on_hq_order)
                        if config.uplink.url else None)
         self.message_desk.uplink = self.uplink
         self.satellite = satellite_fallback_for(store, self.links.values(), self.uplink, on_event=self.record)
         from video.recording_service import RecordingService  # PyAV loads only where a gateway runs
 
         self.recordings = RecordingService.beside(config.store_path, config.streams)
+        self._catalogue_recording: frozenset[str] = frozenset()  # what the retained catalogue says is recorded
+        self._catalogue_at = 0.0  # when it was last retained (monotonic)
 
     def _add_link(self, link: LinkConfig) -> None:
         """A SerialLink for each enabled serial link with a profile this gateway speaks; a MavlinkLink for drones."""
@@ -142,8 +158,12 @@ class Gateway:
         self.bus.subscribe(self.topics.events, qos=1)
         self.bus.subscribe(self.topics.all_units, qos=1)
         self.bus.serve(self.topics.command("history"), self._answer_history)
+        self.bus.serve(self.topics.command("link"), self.link_control.answer)
         self.alarm_desk.start()
         self.message_desk.start()
+        self.task_desk.start()
+        self.duty_desk.start()
+        self.dispatch.start()
         self.tak.start()
         self.bus.start()
         self.record(Event.create(SRC, category="system", text=f"Gateway {version()} started"))
@@ -151,6 +171,7 @@ class Gateway:
         self.recordings.start()
         if self.uplink is not None:
             self.uplink.start()
+        self.unit_publisher.start()
         for link in self.links.values():
             link.start()
         if self.satellite is not None:
@@ -159,16 +180,19 @@ class Gateway:
     def stop(self) -> None:
         """Close the links, say ``offline`` on the bus, stop the bus; the store is the caller's to close."""
         self.recordings.stop()
+        self.dispatch.stop()
         if self.satellite is not None:
             self.satellite.stop()
         if self.uplink is not None:
             self.uplink.stop()
         for link in self.links.values():
             link.stop()
+        self.unit_publisher.stop()  # what the links stored still goes out before the bus stops
         if self.bus.is_connected:
             for link in self.links.values():
                 stopped = dataclasses.replace(link.status(), state="down", detail="gateway stopped")
                 self.bus.publish(self.topics.link(link.id), stopped.to_link_state(SRC).encode(), retain=True)
+            self._publish_catalogue()  # the recorders have stopped: no stream says it is recorded
             offline = GatewayStatus.create(SRC, state="offline", version=version(), started=self.started)
             self.bus.publish(self.topics.gateway, offline.encode(), retain=True).wait_for_publish(2.0)
         self.bus.stop()
@@ -176,6 +200,9 @@ class Gateway:
     def record(self, event: Event) -> None:
         """Store an event of the gateway's own, then show it to every seat."""
         self.store.add_event(event).result(timeout=10)
+        if self.uplink is not None and not self.bus.is_connected:
+            # Not subscribed yet (start-up, local bus down): the copy that queues it for HQ may never come back.
+            self.uplink.enqueue(event)
         self.bus.publish(self.topics.events, event.encode(), qos=1)
 
     def _record_or_raise(self, event: Event) -> None:
@@ -198,13 +225,25 @@ class Gateway:
                                 detail=f"local broker {self.bus.settings.host}:{self.bus.settings.port}",
                                 errors=self.bad_input.count(), last_seen=utc_now())
         self.bus.publish(self.topics.link(BUS_LINK_ID), link.encode(), retain=True)
-        for status in [link.status() for link in self.links.values()] + list(self._idle_links.values()):
+        for status in [link.status() for link in list(self.links.values())] + list(self._idle_links.values()):
             self.bus.publish(self.topics.link(status.link), status.to_link_state(SRC).encode(), retain=True)
         if self.config.uplink.url is None:
             backhaul = BackhaulState.create(SRC, state="not_configured")
             self.bus.publish(self.topics.backhaul, backhaul.encode(), retain=True)
         elif self.uplink is not None:
             self._on_uplink_state(self.uplink.backhaul_state())
+        if catalogue_due(self.recordings.recording_ids(), self._catalogue_recording, self._catalogue_at,
+                         time.monotonic()):
+            self._publish_catalogue()
+        self.link_control.publish_ports()  # when they changed, looked at every few seconds
+        self.link_control.tap.flush()  # raw frames a watched link read since its last batch
+
+    def _publish_catalogue(self) -> None:
+        """Retain the configured streams' video catalogue (without credentials), each saying whether it is recorded."""
+        self._catalogue_recording = recording = self.recordings.recording_ids()
+        self._catalogue_at = time.monotonic()
+        for stream in configured_streams(self.config.streams, SRC, recording):
+            self.bus.publish(self.topics.video(stream.stream), stream.encode(), qos=1, retain=True)
 
     def run_until(self, stop: threading.Event) -> None:
         """Heartbeat on the calling thread until ``stop`` is set."""
@@ -217,20 +256,19 @@ class Gateway:
 
     def _on_link_line(self, link_id: str, line: bytes) -> bool:
         """Reader thread of the link: one NMEA line into the store and onto the bus; False if bad."""
+        self.link_control.tap.frame(link_id, line)
         try:
             state = self._profiles[link_id].decode(line)
         except NmeaError as exc:
             self.bad_input.reject(f"link/{link_id}", str(exc))
             return False
         if state is not None:
-            self.store.add_unit_state(state)
-            self.bus.publish(self.topics.unit(state.uid), state.encode(), qos=1, retain=True)
+            self.unit_publisher.submit(state)
         return True
 
     def _on_device_position(self, state: UnitState) -> None:
         """Bus thread of a field-device link: a device's position into the store and onto the bus."""
-        self.store.add_unit_state(state)
-        self.bus.publish(self.topics.unit(state.uid), state.encode(), qos=1, retain=True)
+        self.unit_publisher.submit(state)
 
     def _on_link_status(self, status: LinkStatus) -> None:
         """Reader thread of the link: retain its new state and log the change."""
@@ -247,10 +285,13 @@ class Gateway:
             self._bus_state = state
         if state == "up":
             self.publish_status()
+            self.link_control.publish_ports(force=True)
             self.alarm_desk.republish_open()
             self.message_desk.republish_recent()
-            for stream in configured_streams(self.config.streams, SRC):  # the video catalogue, without credentials
-                self.bus.publish(self.topics.video(stream.stream), stream.encode(), qos=1, retain=True)
+            self.task_desk.republish()
+            self.dispatch.publish()
+            self._publish_catalogue()
+            republish_retained(self.bus.publish, self.topics, self.store, SRC, (self.drones, self.tak))
 
     def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
         """Bus thread: store events and unit states; bad payloads are counted and dropped."""
@@ -264,18 +305,23 @@ class Gateway:
         if kind == "msg":  # a seat's message; the TAK bridge takes those for TAK users
             self.tak.on_message(topic, payload)
             return
+        if kind == "video":  # the catalogue: announced streams can be sent to HQ
+            self.dispatch.on_video(topic, payload)
+            return
         expected = {"event": Event, "unit": UnitState}.get(kind)
         if expected is None:
             return
+        own = self.unit_publisher.echoed(payload) if kind == "unit" else None
         try:
-            item = decode(payload, expected)
+            item = own or decode(payload, expected)
         except PayloadError as exc:
             self.bad_input.reject(topic, str(exc))
             return
         if isinstance(item, Event):
             self.store.add_event(item)
         else:
-            self.store.add_unit_state(item)
+            if own is None:  # one of our links' positions is stored already
+                self.store.add_unit_state(item)
             self.geofences.on_unit(item, retained)
         if self.uplink is not None and not retained:  # every live event and position, the gateway's own too
             self.uplink.enqueue(item)
@@ -283,6 +329,7 @@ class Gateway:
     def _on_uplink_state(self, backhaul: BackhaulState) -> None:
         """Uplink or heartbeat thread: retain the backhaul's state for every seat."""
         self.bus.publish(self.topics.backhaul, backhaul.encode(), retain=True)
+        self.dispatch.on_backhaul(backhaul.state)
 
     def _answer_history(self, raw: bytes) -> bytes:
         """Bus thread: one history request answered from the store."""

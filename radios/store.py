@@ -32,13 +32,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from radios.schema import Alarm, Event, Message, UnitState, format_ts, parse_ts, utc_now
+from radios.schema import Alarm, Event, Message, Task, UnitState, format_ts, parse_ts, utc_now
 from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
 MAX_BATCH_OPS = 2000  # ops per transaction; bounds the latency of the first op in a batch
 EVENTS_PER_STATEMENT = 500  # rows per multi-row INSERT (SQLite allows 32766 parameters)
-TABLES = ("units", "positions", "events", "messages", "outbox", "alarms")
+TABLES = ("units", "positions", "events", "messages", "outbox", "alarms", "tasks")
 _EARLIEST, _LATEST = "", "9999-12-31T23:59:59.999Z"  # open ends of a time range, as text
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,21 @@ def _add_message_details(db: Database) -> None:
     db["messages"].create_index(["ts"])
 
 
+def _add_tasks(db: Database) -> None:
+    # ``task`` is the latest payload as JSON; ``revision`` lets only the next change in.
+    db.create_table("tasks", {"id": str, "ts": str, "status": str, "updated": str, "revision": int, "task": str},
+                    pk="id", not_null={"ts", "status", "revision", "task"})
+    db["tasks"].create_index(["status", "ts"])
+
+
+def _add_dispatch_choices(db: Database) -> None:
+    # The streams chosen to go to HQ (docs/video_dispatch.md): a restarted gateway sends them again.
+    db.create_table("dispatch_choices", {"stream": str, "ts": str, "by": str}, pk="stream", not_null={"ts"})
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _create_initial_tables, _add_event_search_and_corrections, _add_alarms, _add_message_details,
+    _create_initial_tables, _add_event_search_and_corrections, _add_alarms, _add_message_details, _add_tasks,
+    _add_dispatch_choices,
 ]
 
 
@@ -199,8 +212,15 @@ _insert_outbox = _each(_INSERT_OUTBOX)
 _insert_alarms = _each("INSERT OR IGNORE INTO alarms (id, ts, state, alarm) VALUES (?, ?, ?, ?)")
 # Only an active alarm changes state: a late second acknowledgement changes nothing.
 _settle_alarms = _each("UPDATE alarms SET state = ?, alarm = ? WHERE id = ? AND state = 'active'")
+# A task changes one revision at a time: a stale or repeated change moves nothing.
+_put_tasks = _each(
+    "INSERT INTO tasks (id, ts, status, updated, revision, task) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated = excluded.updated,"
+    " revision = excluded.revision, task = excluded.task WHERE excluded.revision = tasks.revision + 1")
 _delete_outbox = _each(_DELETE_OUTBOX)
 _compact_outbox = _each(_COMPACT_OUTBOX)
+_choose_dispatch = _each("INSERT OR IGNORE INTO dispatch_choices (stream, ts, by) VALUES (?, ?, ?)")
+_unchoose_dispatch = _each("DELETE FROM dispatch_choices WHERE stream = ?")
 
 
 def _mark_outbox_sent(conn: sqlite3.Connection, rows: list[tuple[str, ...]]) -> list[bool]:
@@ -299,6 +319,11 @@ class Store:
         """Record an active alarm's new state (acknowledged, cancelled); False if it was not active."""
         return self._submit(_settle_alarms, (alarm.state, json.dumps(alarm.to_dict(), ensure_ascii=False), alarm.id))
 
+    def put_task(self, task: Task) -> WriteReceipt:
+        """Keep a new task (revision 0) or its next revision; False if the store holds another revision."""
+        return self._submit(_put_tasks, (task.id, _canonical_ts(task.ts), task.status, task.updated, task.revision,
+                                         json.dumps(task.to_dict(), ensure_ascii=False)))
+
     def outbox_put(self, id: str, priority: int, topic: str, payload: bytes) -> WriteReceipt:
         """Queue a payload for HQ; lower ``priority`` goes first. A repeated id is ignored (False)."""
         return self._submit(_insert_outbox, (id, priority, topic, bytes(payload), utc_now()))
@@ -314,6 +339,14 @@ class Store:
     def outbox_compact(self, priority: int, keep: int) -> WriteReceipt:
         """Drop all but the newest ``keep`` entries of each topic at ``priority``; False if none went."""
         return self._submit(_compact_outbox, (priority, keep))
+
+    def choose_dispatch(self, stream: str, by: str = "") -> WriteReceipt:
+        """Keep a stream chosen to go to HQ; False if it already was."""
+        return self._submit(_choose_dispatch, (stream, utc_now(), by))
+
+    def unchoose_dispatch(self, stream: str) -> WriteReceipt:
+        """Forget a stream chosen to go to HQ; False if it was not chosen."""
+        return self._submit(_unchoose_dispatch, (stream,))
 
     def _submit(self, apply: Callable, row: tuple) -> WriteReceipt:
         receipt = WriteReceipt(self._settled)
@@ -483,6 +516,20 @@ class Store:
         """Alarms in ``state`` (None: all), oldest first."""
         rows = self._query("SELECT alarm FROM alarms WHERE ? IS NULL OR state = ? ORDER BY ts", (state, state))
         return [Alarm.from_dict(json.loads(row["alarm"])) for row in rows]
+
+    def tasks(self, status: str | None = None) -> list[Task]:
+        """Tasks in ``status`` (None: all), oldest first."""
+        rows = self._query("SELECT task FROM tasks WHERE ? IS NULL OR status = ? ORDER BY ts, id", (status, status))
+        return [Task.from_dict(json.loads(row["task"])) for row in rows]
+
+    def task(self, id: str) -> Task | None:
+        """One task as it now stands, or None."""
+        rows = self._query("SELECT task FROM tasks WHERE id = ?", (id,))
+        return Task.from_dict(json.loads(rows[0]["task"])) if rows else None
+
+    def dispatch_choices(self) -> list[str]:
+        """The streams chosen to go to HQ, first chosen first."""
+        return [row["stream"] for row in self._query("SELECT stream FROM dispatch_choices ORDER BY ts, stream")]
 
     def count(self, table: str) -> int:
         """Rows in one of ``TABLES``."""

@@ -29,6 +29,7 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
         folder = home / name.lower()
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
+    monkeypatch.setenv("MCV_AUDIO_OUTPUT", "dummy")   # alarm tones play through libvlc, never the speakers
     if "PySide6" in sys.modules:
         from PySide6.QtCore import QSettings
 

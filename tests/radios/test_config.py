@@ -37,7 +37,8 @@ def test_example_loads_and_documents_every_key():
     assert loaded.map.sources[0].path == EXAMPLE.parent / "tiles" / "district.mbtiles"
     text = EXAMPLE.read_text(encoding="utf-8")
     for cls in (config.VehicleConfig, BrokerConfig, config.LinkConfig, StreamConfig,
-                config.MapSourceConfig, UplinkConfig, config.StoreConfig, config.ConsoleConfig):
+                config.MapSourceConfig, UplinkConfig, config.StoreConfig, config.ConsoleConfig, config.VideoConfig,
+                config.DispatchConfig):
         for f in dataclasses.fields(cls):
             if f.metadata.get("toml", True):
                 assert f"\n{f.name} = " in text or f"\n# {f.name} = " in text, (cls.__name__, f.name)
