@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Callable
 
-from radios.bus import MqttBus
-from radios.input_guard import BadInputLog
-from radios.schema import Alarm, AlarmAck, Event, PayloadError, Topics, decode, utc_now
-from radios.store import Store
+from radios.desk import GatewayDesk
+from radios.schema import Alarm, AlarmAck, Event, PayloadError, decode, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +20,8 @@ SRC = "gateway"
 STORE_TIMEOUT_S = 10.0
 
 
-class AlarmDesk:
+class AlarmDesk(GatewayDesk):
     """Raises, keeps and settles alarms for the gateway; bus callbacks run on the bus thread."""
-
-    def __init__(self, bus: MqttBus, store: Store, topics: Topics, record: Callable[[Event], None],
-                 bad_input: BadInputLog) -> None:
-        self.bus = bus
-        self.store = store
-        self.topics = topics
-        self.record = record
-        self.bad_input = bad_input
 
     def start(self) -> None:
         """Subscribe to raised alarms and answer acknowledgements (before the bus starts)."""

@@ -11,13 +11,10 @@ The entry takes the request's id, so a resent request is logged once.
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
-from radios.bus import MqttBus
+from radios.desk import GatewayDesk
 from radios.handover import HandoverSummary, summarize
-from radios.input_guard import BadInputLog
-from radios.schema import MAX_TEXT_CHARS, CommandReply, DutyEntry, Event, PayloadError, Topics, decode, utc_now
-from radios.store import Store
+from radios.schema import MAX_TEXT_CHARS, CommandReply, DutyEntry, Event, PayloadError, decode, utc_now
 
 SRC = "gateway"
 DUTY_CATEGORY = "duty"
@@ -39,16 +36,8 @@ def duty_text(entry: DutyEntry, summary: HandoverSummary) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS - 1] + "…"
 
 
-class DutyDesk:
+class DutyDesk(GatewayDesk):
     """Answers the seats' duty entries from the store; bus callbacks run on the bus thread."""
-
-    def __init__(self, bus: MqttBus, store: Store, topics: Topics, record: Callable[[Event], None],
-                 bad_input: BadInputLog) -> None:
-        self.bus = bus
-        self.store = store
-        self.topics = topics
-        self.record = record
-        self.bad_input = bad_input
 
     def start(self) -> None:
         """Answer the seats' duty entries (before the bus starts)."""

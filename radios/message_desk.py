@@ -23,6 +23,7 @@ from typing import Callable
 import paho.mqtt.client as mqtt
 
 from radios.bus import MqttBus
+from radios.desk import GatewayDesk
 from radios.input_guard import BadInputLog
 from radios.outbox_policy import PRIORITY_ORDER
 from radios.schema import (
@@ -38,7 +39,7 @@ REPUBLISH_HOURS = 24  # after a reconnect, the states of this many hours' messag
 HQ = "hq"  # the recipient of replies to HQ: they go only through the outbox
 
 
-class MessageDesk:
+class MessageDesk(GatewayDesk):
     """Sends, tracks and settles messages for the gateway; bus callbacks run on the bus thread.
 
     ``uplink`` is the gateway's ``UplinkWorker`` or None; the gateway sets it after
@@ -47,11 +48,7 @@ class MessageDesk:
 
     def __init__(self, bus: MqttBus, store: Store, topics: Topics, record: Callable[[Event], None],
                  bad_input: BadInputLog) -> None:
-        self.bus = bus
-        self.store = store
-        self.topics = topics
-        self.record = record
-        self.bad_input = bad_input
+        super().__init__(bus, store, topics, record, bad_input)
         self.uplink = None
         # Recipients another link carries and reports sent itself (TAK contacts, TakBridge.carries):
         # for them "sent" means written to that link, not handed to the broker.

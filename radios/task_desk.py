@@ -13,12 +13,10 @@ import dataclasses
 import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
-from radios.bus import MqttBus
-from radios.input_guard import BadInputLog
+from radios.desk import GatewayDesk
 from radios.schema import (
-    TASK_CLOSED_STATES, CommandReply, Event, PayloadError, Task, TaskUpdate, Topics, decode, format_ts, utc_now,
+    TASK_CLOSED_STATES, CommandReply, Event, PayloadError, Task, TaskUpdate, decode, format_ts, utc_now,
 )
 from radios.store import Store
 
@@ -132,16 +130,8 @@ def _status_word(status: str) -> str:
     return status.replace("_", " ")
 
 
-class TaskDesk:
+class TaskDesk(GatewayDesk):
     """Creates, changes and shows tasks for the gateway; bus callbacks run on the bus thread."""
-
-    def __init__(self, bus: MqttBus, store: Store, topics: Topics, record: Callable[[Event], None],
-                 bad_input: BadInputLog) -> None:
-        self.bus = bus
-        self.store = store
-        self.topics = topics
-        self.record = record
-        self.bad_input = bad_input
 
     def start(self) -> None:
         """Answer the seats' task changes (before the bus starts)."""
