@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 import av
 import av.error
@@ -35,6 +34,7 @@ from video.dispatch_policy import BACKHAUL_DOWN, HOLD, PROBE, TRANSCODE, Dispatc
 from video.dispatch_child import ChildInput, ProgressReader
 from video.dispatch_target import PIPE_FORMAT, DispatchTarget
 from video.health import StreamHealth, StreamState
+from video.packet_copy import PacketCopy
 from video.ingest import RtspIngestWorker
 from video.stream_settings import StreamSettings
 
@@ -65,15 +65,6 @@ class DispatchStatus:
     source_kbps: float = 0.0
 
 
-@dataclass(frozen=True)
-class _Copy:
-    data: bytes
-    pts: int | None
-    dts: int | None
-    time_base: Fraction | None
-    key: bool
-
-
 class DispatchWorker:
     """Owns the pull, the push thread and the ffmpeg child of one dispatched stream.
 
@@ -95,7 +86,7 @@ class DispatchWorker:
         self._source = SourceInfo(stream.id)
         self._lock = threading.Lock()  # guards _status, _source, _queue, _template, _child
         self._wake = threading.Condition(self._lock)
-        self._queue: collections.deque[_Copy] = collections.deque()
+        self._queue: collections.deque[PacketCopy] = collections.deque()
         self._queued_bytes = 0
         self._skip_to_key = True
         self._input: object | None = None
@@ -172,7 +163,7 @@ class DispatchWorker:
                 self._skip_to_key = True
                 return
             self._skip_to_key = False
-            self._queue.append(_Copy(bytes(packet), packet.pts, packet.dts, packet.time_base, key))
+            self._queue.append(PacketCopy.of(packet, video=True, arrived=time.monotonic()))
             self._queued_bytes += packet.size
             self._wake.notify_all()
 
@@ -363,12 +354,8 @@ class DispatchWorker:
                 log.exception("Sending %s: the status subscriber raised", self.stream_id)
 
 
-def _mux(output: av.container.OutputContainer, video: av.stream.Stream, item: _Copy) -> None:
-    packet = av.Packet(item.data)
-    packet.pts, packet.dts, packet.time_base = item.pts, item.dts, item.time_base
-    packet.is_keyframe = item.key
-    packet.stream = video
+def _mux(output: av.container.OutputContainer, video: av.stream.Stream, item: PacketCopy) -> None:
     try:
-        output.mux(packet)
+        output.mux(item.to_packet(video))
     except ValueError:
         pass  # a timestamp the muxer refuses (missing or going back): this packet only

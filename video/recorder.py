@@ -27,7 +27,6 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ import av.error
 
 from video.evidence import SEGMENT_SUFFIX, ManifestWriter, SegmentRecord, file_digest
 from video.file_names import safe_stem, timestamped_file
+from video.packet_copy import PacketCopy
 
 if TYPE_CHECKING:
     from av.container import InputContainer, OutputContainer
@@ -83,20 +83,6 @@ class RecorderStatus:
     mux_errors: int = 0
     cpu_s: float = 0.0  # CPU time of the writer thread
     detail: str = ""
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """A packet copied off the ingest thread (the original stays the decoder's)."""
-
-    data: bytes
-    index: int
-    pts: int | None
-    dts: int | None
-    time_base: Fraction | None
-    key: bool
-    video: bool
-    arrived: float
 
 
 @dataclass(frozen=True)
@@ -189,8 +175,7 @@ class StreamRecorder:
         if self._skip_to_key and not (video and key):
             self._count(dropped_packets=1)
             return
-        copy = _Copy(bytes(packet), packet.stream_index, packet.pts, packet.dts, packet.time_base,
-                     key, video, time.monotonic())
+        copy = PacketCopy.of(packet, video=video, arrived=time.monotonic())
         with self._ready:
             if self._queued_bytes + len(copy.data) > self.settings.queue_bytes:
                 full = True
@@ -240,7 +225,7 @@ class StreamRecorder:
                 with self._ready:
                     self._ready.wait_for(lambda: bool(self._queue))
                     item = self._queue.popleft()
-                    if isinstance(item, _Copy):
+                    if isinstance(item, PacketCopy):
                         self._queued_bytes -= len(item.data)
                 if item is _STOP:
                     return
@@ -268,7 +253,7 @@ class StreamRecorder:
             self._drop_templates()
             self._templates = item
             return
-        assert isinstance(item, _Copy)
+        assert isinstance(item, PacketCopy)
         if self._halted:
             return
         if self._output is None or (item.video and item.key
@@ -284,17 +269,13 @@ class StreamRecorder:
             return
         self._mux(item)
 
-    def _mux(self, item: _Copy) -> None:
+    def _mux(self, item: PacketCopy) -> None:
         assert self._output is not None
         stream = self._out_streams.get(item.index)
         if stream is None:
             return
-        packet = av.Packet(item.data)
-        packet.pts, packet.dts, packet.time_base = item.pts, item.dts, item.time_base
-        packet.is_keyframe = item.key
-        packet.stream = stream
         try:
-            self._output.mux(packet)
+            self._output.mux(item.to_packet(stream))
         except ValueError:
             # Timestamps the muxer refuses (missing, or going backwards): drop this packet only.
             self._count(mux_errors=1)

@@ -27,11 +27,12 @@ import select
 import threading
 import time
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import av
 import av.error
+
+from video.packet_copy import PacketCopy
 
 if TYPE_CHECKING:
     from av.container import InputContainer, OutputContainer
@@ -62,19 +63,6 @@ class RelayStatus:
     dropped_packets: int = 0  # left out while waiting for a key frame, or because the player was behind
     dropped_gops: int = 0  # times the player fell behind and the relay skipped to the next key frame
     mux_errors: int = 0  # packets the muxer refused (missing or backward timestamps)
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """A packet copied off the ingest thread (the original stays the ingest's)."""
-
-    data: bytes
-    index: int
-    pts: int | None
-    dts: int | None
-    time_base: Fraction | None
-    key: bool
-    arrived: float
 
 
 @dataclass(frozen=True)
@@ -182,7 +170,7 @@ class TsRelayWorker:
             self._count(dropped_packets=1)
             return
         now = self._clock()
-        copy = _Copy(bytes(packet), packet.stream_index, packet.pts, packet.dts, packet.time_base, key, now)
+        copy = PacketCopy.of(packet, video=video, arrived=now)
         purged = 0
         with self._ready:
             behind = self._behind(now, len(copy.data))
@@ -205,13 +193,13 @@ class TsRelayWorker:
 
     def _behind(self, now: float, size: int) -> bool:
         """Whether the player is behind: the queue would overflow, or its oldest packet is stale (lock held)."""
-        oldest = next((item for item in self._queue if isinstance(item, _Copy)), None)
+        oldest = next((item for item in self._queue if isinstance(item, PacketCopy)), None)
         return (self._queued_bytes + size > self._queue_bytes_limit
                 or (oldest is not None and now - oldest.arrived > self._max_lag_s))
 
     def _purge_copies(self) -> int:
         """Drop every queued packet, keeping session changes; returns how many went (lock held)."""
-        kept = collections.deque(item for item in self._queue if not isinstance(item, _Copy))
+        kept = collections.deque(item for item in self._queue if not isinstance(item, PacketCopy))
         purged = len(self._queue) - len(kept)
         self._queue, self._queued_bytes = kept, 0
         return purged
@@ -247,7 +235,7 @@ class TsRelayWorker:
                 with self._ready:
                     self._ready.wait_for(lambda: bool(self._queue))
                     item = self._queue.popleft()
-                    if isinstance(item, _Copy):
+                    if isinstance(item, PacketCopy):
                         self._queued_bytes -= len(item.data)
                 if item is _STOP:
                     return
@@ -266,16 +254,12 @@ class TsRelayWorker:
             self._drop_queue()
             self._close_fds()
 
-    def _mux(self, session: _Session, item: _Copy) -> None:
+    def _mux(self, session: _Session, item: PacketCopy) -> None:
         stream = session.streams.get(item.index)
         if stream is None:
             return
-        packet = av.Packet(item.data)
-        packet.pts, packet.dts, packet.time_base = item.pts, item.dts, item.time_base
-        packet.is_keyframe = item.key
-        packet.stream = stream
         try:
-            session.output.mux(packet)
+            session.output.mux(item.to_packet(stream))
         except (ValueError, av.error.FFmpegError):
             if self._stopping.is_set():
                 raise _Stopping() from None
