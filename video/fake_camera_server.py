@@ -14,6 +14,7 @@ from radios.child_process import die_with_parent
 SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
 SERVER_SCRIPT = Path(__file__).with_name("fake_cameras.py")
 READY_TIMEOUT_S = 15.0
+_LOADER_RACE = "Inconsistency detected by ld.so"
 
 
 @functools.cache
@@ -54,6 +55,16 @@ class FakeCameraServer:
                                "run installer/setup.sh (apt-get install gir1.2-gst-rtsp-server-1.0 python3-gi)")
         if self.running:
             raise RuntimeError("the fake cameras are already running")
+        errors = self._start_once()
+        if _LOADER_RACE in errors:
+            # glibc's loader can trip over GStreamer loading plugins on two threads at once;
+            # the process dies at start-up, and a second start does not meet the same race.
+            errors = self._start_once()
+        if errors:
+            raise RuntimeError(f"the fake cameras on port {self.port} did not start: {errors.strip()[-500:]}")
+
+    def _start_once(self) -> str:
+        """One attempt: "" once the script prints READY, else what it wrote to stderr."""
         # GStreamer's warnings go to a file: a pipe nobody reads would stall a long demo.
         self._errors = tempfile.TemporaryFile()
         process = subprocess.Popen(
@@ -71,13 +82,12 @@ class FakeCameraServer:
             if ready:
                 line = process.stdout.readline()
                 if line.strip() == "READY":
-                    return
+                    return ""
                 if not line:  # the process ended before it was ready
                     break
             elif process.poll() is not None:
                 break
-        errors = self.stop()
-        raise RuntimeError(f"the fake cameras on port {self.port} did not start: {errors.strip()[-500:]}")
+        return self.stop() or "it did not say READY in time"
 
     def stop(self) -> str:
         """Terminate the server (kill it if it lingers) and return what it wrote to stderr."""
