@@ -8,12 +8,27 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))  # the RTSP peers live with the video tests
 
 from rtsp_peer import RtspTestServer, free_port  # noqa: E402
 
 from console.video_wall import VideoWallPanel  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _styled_and_tidied(qapp) -> Iterator[None]:
+    """Every console test runs under the product's style, set before any widget exists as
+    ``mcv`` sets it; what a test closed is deleted before the next test starts.
+
+    A first style change reaching dozens of widgets left half torn down by earlier tests
+    (pyqtgraph plots, their menus) crashed Qt inside ``QApplication.setStyle``.
+    """
+    if qapp.style().name().lower() != "fusion":
+        qapp.setStyle("Fusion")
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
 
 @pytest.fixture
