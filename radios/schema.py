@@ -3,30 +3,34 @@
 Every payload carries ``id`` (unique, for dedup), ``ts`` (UTC, ISO 8601) and ``src``
 (who produced it). Payloads are frozen dataclasses; ``decode`` validates untrusted
 bytes from the bus into one of them or raises ``PayloadError`` with a readable reason.
+This module holds the topics and the payloads that make up the vehicle's picture
+(events, units, drones, links, alarms, messages, streams); what every payload is comes
+from ``radios.payload``, the seats' commands from ``radios.command_payloads``. All of
+them are importable from here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
-import math
-import types
-import random
-import typing
-from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+from radios.command_payloads import (  # noqa: F401  (re-exported: the schema is one place to import from)
+    DISPATCH_ACTIONS, DISPATCH_STATES, DUTY_ACTIONS, LINK_ACTIONS, MAX_AREA_POINTS, MAX_DISPATCHED,
+    MAX_FRAME_HEX_CHARS, MAX_TASK_TITLE_CHARS, MAX_TASK_UNITS, TASK_CLOSED_STATES, TASK_KINDS, TASK_STATES,
+    CommandReply, DispatchRequest, DispatchState, DutyEntry, LinkCommand, LinkTraffic, SerialPorts, Task,
+    TaskUpdate,
+)
+from radios.payload import (  # noqa: F401  (re-exported, as above)
+    BACKHAUL_STATES, MAX_PAYLOAD_BYTES, MAX_TEXT_CHARS, PAYLOAD_KINDS, Payload, PayloadError, _check_choice,
+    _check_position, _check_topic_level, decode, format_ts, new_id, parse_ts, utc_now,
+)
 
 SCHEMA_VERSION = 1
 TOPIC_ROOT = f"mcv/v{SCHEMA_VERSION}"
-MAX_PAYLOAD_BYTES = 256 * 1024
-MAX_TEXT_CHARS = 4000
 
 SEVERITIES = ("info", "warning", "alarm")
 UNIT_KINDS = ("vehicle", "responder", "drone", "tak", "radio")
 LINK_STATES = ("disabled", "connecting", "up", "degraded", "down")
-BACKHAUL_STATES = ("not_configured", "up", "down")
 GATEWAY_STATES = ("online", "offline")
 ALARM_KINDS = ("sos", "battery", "link_lost", "geofence", "other")
 ALARM_STATES = ("active", "acknowledged", "cancelled")
@@ -37,48 +41,6 @@ RECEIPT_STATES = ("delivered", "read")
 STREAM_KINDS = ("drone", "bodycam", "mast", "fixed", "tak")
 STREAM_SOURCES = ("config", "mavlink", "cot")
 RESERVED_RECIPIENTS = ("receipt",)  # msg/receipt carries receipts, never a message
-TASK_KINDS = ("search_area", "evacuation_point", "checkpoint")  # an area is a polygon, the others a point
-TASK_STATES = ("open", "assigned", "in_progress", "done", "cancelled")
-TASK_CLOSED_STATES = ("done", "cancelled")
-MAX_TASK_TITLE_CHARS = 200
-MAX_TASK_UNITS = 50
-MAX_AREA_POINTS = 200
-DUTY_ACTIONS = ("summary", "shift_start", "shift_end", "handover")  # "summary" only asks what is still open
-
-
-class PayloadError(ValueError):
-    """A payload from the bus that is not what the schema says; the message says why."""
-
-
-def new_id() -> str:
-    """A fresh payload id: 32 hex digits, unique across seats and restarts.
-
-    128 random bits from ``random`` (seeded from the OS at start and again in a forked
-    child) rather than ``uuid4``: that reads ``os.urandom`` on every call, and a system
-    call on a busy link's thread waits for the GIL each time.
-    """
-    return f"{random.getrandbits(128):032x}"
-
-
-def utc_now() -> str:
-    """The current time as the schema writes it: UTC, ISO 8601, milliseconds, ``Z``."""
-    return format_ts(datetime.now(timezone.utc))
-
-
-def format_ts(moment: datetime) -> str:
-    """Write an aware datetime the way every payload carries time."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_ts(text: str) -> datetime:
-    """Read a payload timestamp; a naive or malformed one is a ``PayloadError``."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, AttributeError) as exc:
-        raise PayloadError(f"ts {text!r} is not an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        raise PayloadError(f"ts {text!r} has no time zone; the bus speaks UTC")
-    return moment
 
 
 @dataclass(frozen=True)
@@ -202,105 +164,6 @@ class Topics:
         kind, _, key = topic[len(prefix):].partition("/")
         return kind, key
 
-
-def _check_topic_level(what: str, value: str) -> None:
-    if not isinstance(value, str) or not value or len(value) > 128:
-        raise PayloadError(f"{what} must be 1 to 128 characters")
-    if any(ch in value for ch in "/+#\0") or value != value.strip():
-        raise PayloadError(f"{what} {value!r} may not contain '/', '+', '#', NUL or edge spaces")
-
-
-@dataclass(frozen=True)
-class Payload:
-    """Fields every payload has. Subclasses add their own and a ``KIND``."""
-
-    KIND: typing.ClassVar[str] = ""
-
-    id: str
-    ts: str
-    src: str
-
-    def __post_init__(self) -> None:
-        _validate_fields(self)
-        if not (8 <= len(self.id) <= 64):
-            raise PayloadError("id must be 8 to 64 characters")
-        parse_ts(self.ts)
-
-    def to_dict(self) -> dict[str, object]:
-        data = {name: getattr(self, name) for name, _ in _field_types(type(self))}
-        if not all(type(value) in _SCALARS for value in data.values()):
-            data = dataclasses.asdict(self)  # lists and the like are copied, never shared
-        data["kind"] = self.KIND
-        return data
-
-    def encode(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
-
-    @classmethod
-    def create(cls, src: str, **fields: object):
-        """A new payload of this kind with a fresh id and the current time."""
-        return cls(id=new_id(), ts=utc_now(), src=src, **fields)
-
-    @classmethod
-    def from_dict(cls, data: typing.Mapping[str, object]):
-        if not isinstance(data, typing.Mapping):
-            raise PayloadError(f"a {cls.KIND} payload must be a JSON object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names - {"kind"}
-        if unknown:
-            raise PayloadError(f"{cls.KIND} payload has unknown fields: {', '.join(sorted(map(str, unknown)))}")
-        missing = {f.name for f in dataclasses.fields(cls) if _is_required(f)} - set(data)
-        if missing:
-            raise PayloadError(f"{cls.KIND} payload lacks fields: {', '.join(sorted(missing))}")
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _is_required(f: dataclasses.Field) -> bool:
-    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-
-
-def _validate_fields(payload: Payload) -> None:
-    for name, allowed in _field_types(type(payload)):
-        value = getattr(payload, name)
-        if value is None and type(None) in allowed:
-            continue
-        if isinstance(value, bool) and bool not in allowed:
-            raise PayloadError(f"{name} must be {_describe(allowed)}, not true/false")
-        if not isinstance(value, allowed):
-            raise PayloadError(f"{name} must be {_describe(allowed)}, not {type(value).__name__}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise PayloadError(f"{name} must be a finite number")
-        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-            raise PayloadError(f"{name} is longer than {MAX_TEXT_CHARS} characters")
-
-
-@functools.cache
-def _field_types(cls: type) -> tuple[tuple[str, tuple[type, ...]], ...]:
-    """Each field's name and the types it takes, worked out once per payload class (a hot path)."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, tuple(_allowed_types(hints[f.name]))) for f in dataclasses.fields(cls))
-
-
-def _allowed_types(hint: object) -> set[type]:
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return set().union(*(_allowed_types(a) for a in typing.get_args(hint)))
-    if hint is float:
-        return {float, int}
-    if typing.get_origin(hint) is list:
-        return {list}
-    return {hint if hint is not None else type(None)}
-
-
-def _describe(allowed: typing.Collection[type]) -> str:
-    return " or ".join(sorted("null" if t is type(None) else t.__name__ for t in allowed))
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise PayloadError(f"{name} {value!r} is not one of {', '.join(choices)}")
 
 
 @dataclass(frozen=True)
@@ -631,217 +494,6 @@ class StreamAnnouncement(Payload):
             raise PayloadError("url must be scheme://host/... without user or password")
 
 
-@dataclass(frozen=True)
-class Task(Payload):
-    """Units given a job at a place: a search area (a polygon) or an evacuation point or checkpoint (a point).
-
-    ``id`` is the task's own id and stays the same through every change; ``revision``
-    counts the changes. ``lat``/``lon`` is the place (an area's centre); ``area`` holds a
-    search area's corners as ``[lon, lat]`` pairs (GeoJSON order, not closed) and is
-    empty for a point. The gateway's task desk is its only writer and retains it on
-    ``task/{id}``.
-    """
-
-    KIND = "task"
-    task_kind: str
-    title: str
-    lat: float
-    lon: float
-    area: list = field(default_factory=list)
-    units: list = field(default_factory=list)
-    status: str = "open"
-    seat: str | None = None  # the seat that created it
-    updated: str | None = None
-    updated_by: str | None = None  # the seat of the last change
-    revision: int = 0
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_topic_level("task id", self.id)
-        _check_choice("task_kind", self.task_kind, TASK_KINDS)
-        _check_choice("status", self.status, TASK_STATES)
-        _check_task_title(self.title)
-        _check_position(self.lat, self.lon, optional=False)
-        _check_area(self.task_kind, self.area)
-        _check_task_units(self.units)
-        if self.updated is not None:
-            parse_ts(self.updated)
-        if self.revision < 0:
-            raise PayloadError("revision must not be negative")
-
-
-@dataclass(frozen=True)
-class TaskUpdate(Payload):
-    """A seat creates or changes a task, sent to ``cmd/task``; answered with a ``command_reply``.
-
-    ``task`` names the task (a new id creates it). Fields left None stay as they are; a
-    new task needs ``task_kind``, ``title`` and a place (``lat``/``lon``, and ``area``
-    for a search area). ``id`` is the request's own, so a resent request changes nothing.
-    """
-
-    KIND = "task_update"
-    task: str
-    seat: str
-    task_kind: str | None = None
-    title: str | None = None
-    lat: float | None = None
-    lon: float | None = None
-    area: list | None = None
-    units: list | None = None
-    status: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_topic_level("task", self.task)
-        if not self.seat.strip() or len(self.seat) > 64:
-            raise PayloadError("a task update names its seat (1 to 64 characters)")
-        if self.task_kind is not None:
-            _check_choice("task_kind", self.task_kind, TASK_KINDS)
-        if self.status is not None:
-            _check_choice("status", self.status, TASK_STATES)
-        if self.title is not None:
-            _check_task_title(self.title)
-        _check_position(self.lat, self.lon, optional=True)
-        if self.area is not None:
-            _check_area(self.task_kind, self.area)
-        if self.units is not None:
-            _check_task_units(self.units)
-
-
-@dataclass(frozen=True)
-class DutyEntry(Payload):
-    """A seat's duty log entry, sent to ``cmd/duty``: shift start or end, a handover with notes.
-
-    ``action`` ``summary`` only asks what is still open (alarms, tasks, undelivered
-    orders); the others are logged with the notes and that summary. Answered with a
-    ``command_reply`` whose ``item`` is the summary.
-    """
-
-    KIND = "duty"
-    action: str
-    seat: str
-    person: str = ""  # who is on duty
-    next_person: str = ""  # who takes over, at a handover
-    notes: str = ""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_choice("action", self.action, DUTY_ACTIONS)
-        if not self.seat.strip() or len(self.seat) > 64:
-            raise PayloadError("a duty entry names its seat (1 to 64 characters)")
-        for name in ("person", "next_person"):
-            if len(getattr(self, name)) > MAX_TASK_TITLE_CHARS:
-                raise PayloadError(f"{name} is longer than {MAX_TASK_TITLE_CHARS} characters")
-
-
-@dataclass(frozen=True)
-class CommandReply(Payload):
-    """The gateway's answer to a seat's ``task_update`` or ``duty``: the result, or why it was refused."""
-
-    KIND = "command_reply"
-    request: str
-    ok: bool
-    error: str = ""
-    item: dict | None = None
-
-
-def _check_task_title(title: str) -> None:
-    if not title.strip():
-        raise PayloadError("a task needs a title")
-    if len(title) > MAX_TASK_TITLE_CHARS:
-        raise PayloadError(f"a task title is at most {MAX_TASK_TITLE_CHARS} characters, not {len(title)}")
-
-
-def _check_area(task_kind: str | None, area: list) -> None:
-    """A search area has 3 to ``MAX_AREA_POINTS`` corners ``[lon, lat]``; a point task has none."""
-    if task_kind is not None and task_kind != "search_area":
-        if area:
-            raise PayloadError(f"a {task_kind} is a point; only a search_area has an area")
-        return
-    if task_kind is None and not area:
-        return
-    if not 3 <= len(area) <= MAX_AREA_POINTS:
-        raise PayloadError(f"a search area has 3 to {MAX_AREA_POINTS} corners, not {len(area)}")
-    for corner in area:
-        if not (isinstance(corner, list) and len(corner) == 2
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                        for v in corner)):
-            raise PayloadError("an area corner is a [lon, lat] pair of numbers")
-        _check_position(corner[1], corner[0], optional=False)
-
-
-def _check_task_units(units: list) -> None:
-    if len(units) > MAX_TASK_UNITS:
-        raise PayloadError(f"a task has at most {MAX_TASK_UNITS} units, not {len(units)}")
-    for uid in units:
-        _check_topic_level("unit", uid)
-    if len(set(units)) != len(units):
-        raise PayloadError("a task names each unit once")
-
-
-DISPATCH_ACTIONS = ("start", "stop")
-DISPATCH_STATES = ("idle", "starting", "sending", "transcoding", "waiting_backhaul", "held", "failed")
-MAX_DISPATCHED = 64
-
-
-@dataclass(frozen=True)
-class DispatchRequest(Payload):
-    """A seat, or HQ, asks the gateway to start or stop sending a stream to HQ, on ``cmd/dispatch``."""
-
-    KIND = "dispatch_request"
-    stream: str
-    action: str
-    seat: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_topic_level("stream", self.stream)
-        _check_choice("action", self.action, DISPATCH_ACTIONS)
-
-
-@dataclass(frozen=True)
-class DispatchState(Payload):
-    """The streams going up to HQ's media server, against the budget (retained on ``dispatch``).
-
-    ``streams`` holds one object per chosen stream: ``stream``, ``state`` (``DISPATCH_STATES``),
-    ``detail`` (a sentence, no secrets), ``mode`` (``copy``, ``transcode`` or empty), ``width``,
-    ``height``, ``fps``, ``share_kbps``, ``out_kbps`` (measured) and ``source_kbps``.
-    """
-
-    KIND = "dispatch"
-    backhaul: str
-    budget_kbps: int
-    capacity_kbps: int | None = None
-    target: str = ""
-    streams: list = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_choice("backhaul", self.backhaul, BACKHAUL_STATES)
-        if len(self.streams) > MAX_DISPATCHED:
-            raise PayloadError(f"at most {MAX_DISPATCHED} streams go to HQ, not {len(self.streams)}")
-        for entry in self.streams:
-            _check_dispatch_entry(entry)
-
-
-_DISPATCH_ENTRY = {"stream": str, "state": str, "detail": str, "mode": str, "width": (int, type(None)),
-                   "height": (int, type(None)), "fps": (int, type(None)), "share_kbps": (int, float),
-                   "out_kbps": (int, float), "source_kbps": (int, float)}
-
-
-def _check_dispatch_entry(entry: object) -> None:
-    if not isinstance(entry, dict) or set(entry) != set(_DISPATCH_ENTRY):
-        raise PayloadError(f"a dispatched stream is an object with {', '.join(_DISPATCH_ENTRY)}")
-    for name, kinds in _DISPATCH_ENTRY.items():
-        value = entry[name]
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise PayloadError(f"a dispatched stream's {name} has the wrong type")
-        if isinstance(value, float) and not math.isfinite(value) or isinstance(value, (int, float)) and value < 0:
-            raise PayloadError(f"a dispatched stream's {name} must be a finite number, not negative")
-        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-            raise PayloadError(f"a dispatched stream's {name} is too long")
-    _check_topic_level("stream", entry["stream"])
-    _check_choice("state", entry["state"], DISPATCH_STATES)
 
 
 def strip_credentials(url: str) -> str | None:
@@ -855,115 +507,3 @@ def strip_credentials(url: str) -> str | None:
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
-
-def _check_position(lat: float | None, lon: float | None, *, optional: bool) -> None:
-    if optional and lat is None and lon is None:
-        return
-    if lat is None or lon is None:
-        raise PayloadError("lat and lon come together")
-    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
-        raise PayloadError(f"position ({lat}, {lon}) is outside the globe")
-
-
-LINK_ACTIONS = ("enable", "disable", "reconnect", "set_url", "watch")
-MAX_FRAME_HEX_CHARS = 2 * 4096  # a raw frame shown in the traffic monitor: at most 4 KiB
-
-
-@dataclass(frozen=True)
-class LinkCommand(Payload):
-    """A seat asks the gateway to act on one of its links, on ``cmd/link``; answered with a ``command_reply``.
-
-    ``enable``, ``disable`` and ``reconnect`` do what they say; ``set_url`` points the link
-    at another port or address (``url``) and restarts it; ``watch`` has the gateway copy
-    the link's raw frames to ``raw/{link}`` for a minute, for a seat's traffic monitor.
-    """
-
-    KIND = "link_command"
-    link: str
-    action: str
-    seat: str
-    url: str | None = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_topic_level("link", self.link)
-        _check_choice("action", self.action, LINK_ACTIONS)
-        if not self.seat.strip() or len(self.seat) > 64:
-            raise PayloadError("a link command names its seat (1 to 64 characters)")
-        if self.action == "set_url" and not (self.url and self.url.strip() and len(self.url) <= 512):
-            raise PayloadError("set_url needs the new url (1 to 512 characters)")
-        if self.url is not None and any(ch in self.url for ch in "\0\n\r"):
-            raise PayloadError("a url may not contain NUL or line breaks")
-
-
-@dataclass(frozen=True)
-class SerialPorts(Payload):
-    """The serial ports the gateway's machine has now (retained on ``serial_ports``).
-
-    Each port is ``{"device": "/dev/ttyUSB0", "description": "...", "hwid": "..."}``.
-    """
-
-    KIND = "serial_ports"
-    ports: list = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        for port in self.ports:
-            if not (isinstance(port, dict) and isinstance(port.get("device"), str) and port["device"]
-                    and all(isinstance(v, str) and len(v) <= 256 for v in port.values())):
-                raise PayloadError("each serial port is an object of strings with a device")
-
-
-@dataclass(frozen=True)
-class LinkTraffic(Payload):
-    """Raw frames one link read or wrote, while a seat watches it (on ``raw/{link}``, not retained)."""
-
-    KIND = "link_traffic"
-    link: str
-    frames: list = field(default_factory=list)  # [[direction "in"/"out", hex of the bytes], ...]
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_topic_level("link", self.link)
-        for frame in self.frames:
-            if not (isinstance(frame, list) and len(frame) == 2 and frame[0] in ("in", "out")
-                    and isinstance(frame[1], str) and len(frame[1]) <= MAX_FRAME_HEX_CHARS):
-                raise PayloadError("each frame is [\"in\" or \"out\", hex of at most 4 KiB]")
-            try:
-                bytes.fromhex(frame[1])
-            except ValueError:
-                raise PayloadError("a frame's bytes must be hex") from None
-
-
-PAYLOAD_KINDS: dict[str, type[Payload]] = {
-    cls.KIND: cls
-    for cls in (Event, UnitState, DroneTelemetry, LinkState, BackhaulState, GatewayStatus, HistoryRequest,
-                HistoryReply, Alarm, AlarmAck, Message, MessageReceipt, StreamAnnouncement, Task, TaskUpdate,
-                DutyEntry, CommandReply, DispatchRequest, DispatchState, LinkCommand, SerialPorts, LinkTraffic)
-}
-
-
-def decode(raw: bytes, expected: type[Payload] | None = None) -> Payload:
-    """Validate bytes from the bus into a payload, or raise ``PayloadError`` saying why."""
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise PayloadError(f"payload of {len(raw)} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit")
-    try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise PayloadError(f"not UTF-8 JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PayloadError("a payload must be a JSON object")
-    kind = data.get("kind")
-    cls = PAYLOAD_KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise PayloadError(f"unknown payload kind {kind!r}")
-    if expected is not None and cls is not expected:
-        raise PayloadError(f"expected a {expected.KIND} payload, got {kind}")
-    try:
-        return cls.from_dict(data)
-    except TypeError as exc:
-        raise PayloadError(str(exc)) from exc
-
-
-def _reject_constant(name: str) -> float:
-    raise PayloadError(f"{name} is not a number the bus accepts")
