@@ -146,6 +146,10 @@ class BusClient(QObject):
         """Ask the gateway's store; the answer arrives as ``history_received``."""
         self._connection().request(self.topics.command("history"), request.encode(), self._on_history_reply, HISTORY_TIMEOUT_S)
 
+    def request_report(self, request: HistoryRequest, on_reply, timeout_s: float) -> None:
+        """Ask the gateway for a report's data; the bus thread calls ``on_reply`` with the raw reply, or None."""
+        self._connection().request(self.topics.command("history"), request.encode(), on_reply, timeout_s)
+
     # -- bus thread ------------------------------------------------------------------
 
     def _on_bus_state(self, state: str, detail: str) -> None:

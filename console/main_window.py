@@ -203,12 +203,23 @@ class MainWindow(QMainWindow):
         duty_menu.addAction(self.tr("Start of shift…"), lambda: self.open_duty_dialog("shift_start"))
         self._add_action(duty_menu, self.tr("Handover…"), "Ctrl+Shift+H", lambda: self.open_duty_dialog("handover"))
         duty_menu.addAction(self.tr("End of shift…"), lambda: self.open_duty_dialog("shift_end"))
+        duty_menu.addSeparator()
+        duty_menu.addAction(self.tr("After-action report…"), self.open_report_dialog)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self._add_action(help_menu, self.tr("Keyboard shortcuts"), "F1", self.show_shortcuts)
 
     def open_duty_dialog(self, action: str = "handover") -> HandoverDialog:
         """The duty log dialog for this seat: shift start, handover or shift end, with what is still open."""
         dialog = HandoverDialog(self._bus, self.seat, action, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def open_report_dialog(self):
+        """The after-action report of a window (console/report_dialog.py), asked of the gateway, written here."""
+        from console.report_dialog import ReportDialog  # Qt SVG and the report load when first asked for
+
+        dialog = ReportDialog(self._bus, self.config.vehicle.id, self)
         dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.show()
         return dialog

@@ -43,6 +43,7 @@ from radios.schema import (
     Alarm, BackhaulState, Event, GatewayStatus, HistoryReply, HistoryRequest, LinkState, PayloadError,
     Topics, UnitState, decode, utc_now,
 )
+from radios.report_wire import answer_report
 from radios.retained_state import republish_retained
 from radios.serial_link import SerialLink
 from radios.store import Store
@@ -338,6 +339,9 @@ class Gateway:
         except PayloadError as exc:
             self.bad_input.reject("cmd/history", str(exc))
             return HistoryReply.create(SRC, request="", ok=False, error=str(exc)).encode()
+        if request.what == "report":  # an after-action report's data, fitted into one reply
+            return answer_report(request, self.config.store_path, self.config.vehicle.id,
+                                 self.config.vehicle.name, SRC).encode()
         if request.what == "events":
             items = self.store.events_since(request.start, limit=request.limit)
         elif request.what == "search":

@@ -330,8 +330,9 @@ class HistoryRequest(Payload):
     """A console's question to the gateway's store, sent to ``cmd/history``.
 
     ``what`` is ``events`` (entries since ``start``), ``track`` (positions of ``unit``
-    between ``start`` and ``end``) or ``search`` (log entries matching ``query``,
-    ``category`` and ``severity``).
+    between ``start`` and ``end``), ``search`` (log entries matching ``query``,
+    ``category`` and ``severity``) or ``report`` (an after-action report's data for
+    ``start`` to ``end``, see radios/report_wire.py).
     """
 
     KIND = "history_request"
@@ -346,7 +347,7 @@ class HistoryRequest(Payload):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check_choice("what", self.what, ("events", "track", "search"))
+        _check_choice("what", self.what, ("events", "track", "search", "report"))
         for name in ("start", "end"):
             value = getattr(self, name)
             if value is not None:
@@ -355,6 +356,8 @@ class HistoryRequest(Payload):
             raise PayloadError("limit must be between 1 and 10000")
         if self.what == "track" and not self.unit:
             raise PayloadError("a track request names its unit")
+        if self.what == "report" and not (self.start and self.end and parse_ts(self.start) < parse_ts(self.end)):
+            raise PayloadError("a report request gives a start before its end")
 
 
 @dataclass(frozen=True)

@@ -1303,13 +1303,18 @@
         <translation>下班…</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="206"/>
+        <location filename="../../console/main_window.py" line="207"/>
+        <source>After-action report…</source>
+        <translation>事后总结报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/main_window.py" line="208"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../console/main_window.py" line="207"/>
-        <location filename="../../console/main_window.py" line="234"/>
+        <location filename="../../console/main_window.py" line="209"/>
+        <location filename="../../console/main_window.py" line="245"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -1589,6 +1594,139 @@
         <location filename="../../console/overlay_layer.py" line="216"/>
         <source>Map overlays: tick to show, untick to hide</source>
         <translation>地图图层：勾选显示，取消勾选隐藏</translation>
+    </message>
+</context>
+<context>
+    <name>ReportDialog</name>
+    <message>
+        <location filename="../../console/report_dialog.py" line="58"/>
+        <source>After-action report</source>
+        <translation>事后总结报告</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="77"/>
+        <source>HTML page</source>
+        <translation>HTML 网页</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="78"/>
+        <source>PDF document</source>
+        <translation>PDF 文档</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="81"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="92"/>
+        <source>Make report</source>
+        <translation>生成报告</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="94"/>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="105"/>
+        <source>From (local time)</source>
+        <translation>开始（本地时间）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="106"/>
+        <source>To (local time)</source>
+        <translation>结束（本地时间）</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="107"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="108"/>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="109"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="134"/>
+        <source>HTML page (*.html)</source>
+        <translation>HTML 网页 (*.html)</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="134"/>
+        <source>PDF document (*.pdf)</source>
+        <translation>PDF 文档 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="136"/>
+        <source>Save the report as</source>
+        <translation>报告另存为</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="147"/>
+        <source>The report must start before it ends; set From earlier than To.</source>
+        <translation>报告的开始时间必须早于结束时间；请把“开始”设得早于“结束”。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="150"/>
+        <source>Choose a file name for the report, not a folder.</source>
+        <translation>请为报告选择一个文件名，而不是文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="154"/>
+        <source>Cannot create the folder {folder}: {reason}; choose a folder you may write to.</source>
+        <translation>无法创建文件夹 {folder}：{reason}；请选择一个有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="164"/>
+        <source>Asking the gateway for the report…</source>
+        <translation>正在向网关请求报告数据…</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="183"/>
+        <source>The gateway did not answer within {seconds} s; check that it runs and that this seat is connected to the vehicle&apos;s broker, then try again.</source>
+        <translation>网关在 {seconds} 秒内没有应答；请检查网关是否在运行、本席位是否已连接车载消息代理，然后重试。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="190"/>
+        <source>The gateway could not make the report: {error}</source>
+        <translation>网关无法生成报告：{error}</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="194"/>
+        <source>The gateway&apos;s answer cannot be read ({error}); check that the gateway runs the same mcv version as this seat.</source>
+        <translation>无法读取网关的应答（{error}）；请检查网关与本席位运行的 mcv 版本是否相同。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="198"/>
+        <source>Nothing was recorded between {start} and {end}; choose another window.</source>
+        <translation>{start} 至 {end} 之间没有任何记录；请选择其他时间段。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="210"/>
+        <source>Writing the report…</source>
+        <translation>正在写入报告…</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="231"/>
+        <source>Cannot write {path}: {reason}; choose a folder you may write to.</source>
+        <translation>无法写入 {path}：{reason}；请选择一个有写入权限的文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="235"/>
+        <source>Report written to {path}.</source>
+        <translation>报告已写入 {path}。</translation>
+    </message>
+    <message>
+        <location filename="../../console/report_dialog.py" line="237"/>
+        <source>The window held more than the bus carries at once; the report says what was left out.</source>
+        <translation>该时间段的数据超出总线一次可传输的量；报告中注明了省略的内容。</translation>
     </message>
 </context>
 <context>
