@@ -17,6 +17,7 @@ Runs until SIGTERM or SIGINT, then stops the wall's workers and exits.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import signal
 import sys
@@ -25,7 +26,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from console.video_wall import VideoWallPanel  # noqa: E402
@@ -90,10 +91,16 @@ def main(layout: str, urls: list[str], catalogue: bool) -> int:
     keep_python_awake.start()
     app.exec()
     wall.stop()
+    # Widgets go while the application still exists, not in whatever order Python's exit
+    # would pick: a crash at exit fails the test that started this window.
+    wall.close()
+    wall.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     return 0
 
 
 if __name__ == "__main__":
+    faulthandler.enable()  # a crash prints its stack on stderr, which the test shows
     arguments = sys.argv[1:]
     with_catalogue = "--catalogue" in arguments
     arguments = [argument for argument in arguments if argument != "--catalogue"]
