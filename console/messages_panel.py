@@ -256,12 +256,24 @@ class MessagesPanel(QWidget):
             self._rows[message.id] = row
         inbound = _is_inbound(message)
         who = self.tr("from {who}").format(who=via_label("hq")) if inbound else self._recipient_label(message.to)
-        values = (local_time(message.ts), who, message.text, state_label(message.state), via_label(message.via))
+        state = state_label(message.state)
+        read = sorted(recipient for recipient, receipt in message.receipts if receipt == "read")
+        delivered = sorted(recipient for recipient, receipt in message.receipts if receipt == "delivered")
+        if not _is_unit(message.to) and message.receipts:  # a group or everyone: how many have it
+            state = self.tr("{state} · {read} read, {delivered} delivered only").format(
+                state=state, read=len(read), delivered=len(delivered))
+        values = (local_time(message.ts), who, message.text, state, via_label(message.via))
         for column, value in enumerate(values):
             row.setText(column, value)
         row.setToolTip(2, message.text)
-        row.setToolTip(3, self.tr("{state} by {who}").format(state=state_label(message.state), who=message.by)
-                       if message.by else state_label(message.state))
+        tip = (self.tr("{state} by {who}").format(state=state_label(message.state), who=message.by)
+               if message.by else state_label(message.state))
+        if read:
+            tip += "\n" + self.tr("Read by: {names}").format(names=", ".join(self._recipient_label(r) for r in read))
+        if delivered:
+            tip += "\n" + self.tr("Delivered to, not yet read: {names}").format(
+                names=", ".join(self._recipient_label(r) for r in delivered))
+        row.setToolTip(3, tip)
         highlight = inbound and message.state != "read"
         font = QFont(row.font(0))
         font.setBold(highlight)
@@ -290,3 +302,8 @@ class MessagesPanel(QWidget):
 def _is_inbound(message: Message) -> bool:
     """Orders that came to the vehicle (from HQ) rather than from one of its seats."""
     return message.via == "hq"
+
+
+def _is_unit(to: str) -> bool:
+    """A message to one unit, rather than to a group, everyone or HQ."""
+    return to not in (EVERYONE, HQ) and not to.startswith("group:")

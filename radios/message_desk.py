@@ -120,7 +120,11 @@ class MessageDesk(GatewayDesk):
         if message is None:
             self.bad_input.reject(self.topics.message_receipts, f"no message {receipt.message!r}")
             return
+        # Each recipient's own state first, so a group's list of who has it is complete.
+        noted = self.store.message_receipt(message.id, receipt.by, receipt.state).result(timeout=STORE_TIMEOUT_S)
         moved = self._advance(message.id, receipt.state, receipt.by)
+        if moved is None and noted:
+            self._show(self.store.message(message.id) or message)  # the state stands; who has it changed
         if moved is None or moved.via != "hq" or receipt.state != "read":
             return
         self.record(Event.create(SRC, category="order", seat=receipt.by,

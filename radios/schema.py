@@ -38,6 +38,7 @@ MESSAGE_STATES = ("queued", "sent", "delivered", "read", "failed")
 MESSAGE_CATEGORIES = ("order", "message")
 MESSAGE_VIAS = ("mqtt", "cot", "radio", "hq")
 RECEIPT_STATES = ("delivered", "read")
+MAX_RECEIPTS = 500  # per message: a district's responders, with room to spare
 STREAM_KINDS = ("drone", "bodycam", "mast", "fixed", "tak")
 STREAM_SOURCES = ("config", "mavlink", "cot")
 RESERVED_RECIPIENTS = ("receipt",)  # msg/receipt carries receipts, never a message
@@ -429,10 +430,20 @@ class Message(Payload):
     seat: str | None = None
     by: str | None = None
     updated: str | None = None
+    # [recipient, "delivered" | "read"] per unit or seat that sent a receipt: who has the
+    # message, when it went to a group or everyone. Filled by the gateway.
+    receipts: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_topic_level("to", self.to)
+        if len(self.receipts) > MAX_RECEIPTS:
+            raise PayloadError(f"a message carries at most {MAX_RECEIPTS} receipts")
+        for entry in self.receipts:
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
+                raise PayloadError('each receipt is ["recipient", "delivered" or "read"]')
+            _check_topic_level("receipt's recipient", entry[0])
+            _check_choice("receipt's state", entry[1], RECEIPT_STATES)
         if self.to in RESERVED_RECIPIENTS or self.to == "group:":
             raise PayloadError(f"to {self.to!r} is not a recipient")
         _check_choice("category", self.category, MESSAGE_CATEGORIES)

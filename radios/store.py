@@ -18,6 +18,7 @@ ISO 8601 spelling is normalised to that form on the way in.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from radios.schema import Alarm, Event, Message, Task, UnitState, format_ts, parse_ts, utc_now
+from radios.schema import MAX_RECEIPTS, Alarm, Event, Message, Task, UnitState, format_ts, parse_ts, utc_now
 from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
@@ -112,6 +113,12 @@ def _add_tasks(db: Database) -> None:
     db["tasks"].create_index(["status", "ts"])
 
 
+def _add_message_receipts(db: Database) -> None:
+    # Who reported a message delivered or read: one row per message and recipient, moving forward only.
+    db.create_table("message_receipts", {"message": str, "recipient": str, "state": str, "ts": str},
+                    pk=("message", "recipient"), not_null={"state", "ts"})
+
+
 def _add_dispatch_choices(db: Database) -> None:
     # The streams chosen to go to HQ (docs/video_dispatch.md): a restarted gateway sends them again.
     db.create_table("dispatch_choices", {"stream": str, "ts": str, "by": str}, pk="stream", not_null={"ts"})
@@ -119,7 +126,7 @@ def _add_dispatch_choices(db: Database) -> None:
 
 MIGRATIONS: list[Callable[[Database], None]] = [
     _create_initial_tables, _add_event_search_and_corrections, _add_alarms, _add_message_details, _add_tasks,
-    _add_dispatch_choices,
+    _add_dispatch_choices, _add_message_receipts,
 ]
 
 
@@ -208,6 +215,10 @@ _MESSAGE_RANK = ("(CASE {0} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'failed
 _message_states = _each(
     "UPDATE messages SET state = ?1, message = json_set(message, '$.state', ?1, '$.by', ?2, '$.updated', ?3)"
     f" WHERE id = ?4 AND message IS NOT NULL AND {_MESSAGE_RANK.format('?1')} > {_MESSAGE_RANK.format('state')}")
+_message_receipts = _each(
+    "INSERT INTO message_receipts (message, recipient, state, ts) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (message, recipient) DO UPDATE SET state = excluded.state, ts = excluded.ts"
+    f" WHERE {_MESSAGE_RANK.format('excluded.state')} > {_MESSAGE_RANK.format('message_receipts.state')}")
 _insert_outbox = _each(_INSERT_OUTBOX)
 _insert_alarms = _each("INSERT OR IGNORE INTO alarms (id, ts, state, alarm) VALUES (?, ?, ?, ?)")
 # Only an active alarm changes state: a late second acknowledgement changes nothing.
@@ -309,6 +320,10 @@ class Store:
     def message_state(self, id: str, state: str, by: str | None = None) -> WriteReceipt:
         """Move a message's delivery state forward; False if it is unknown or already that far."""
         return self._submit(_message_states, (state, by, utc_now(), id))
+
+    def message_receipt(self, id: str, recipient: str, state: str) -> WriteReceipt:
+        """Note that ``recipient`` has message ``id`` delivered or read; False if it had reported that far."""
+        return self._submit(_message_receipts, (id, recipient, state, utc_now()))
 
     def add_alarm(self, alarm: Alarm) -> WriteReceipt:
         """Keep a newly raised alarm; a repeated id is ignored (False)."""
@@ -510,7 +525,14 @@ class Store:
     def message(self, id: str) -> Message | None:
         """One order or message as it now stands, or None."""
         rows = self._query("SELECT message FROM messages WHERE id = ? AND message IS NOT NULL", (id,))
-        return Message.from_dict(json.loads(rows[0]["message"])) if rows else None
+        if not rows:
+            return None
+        message = Message.from_dict(json.loads(rows[0]["message"]))
+        receipts = self._query("SELECT recipient, state FROM message_receipts WHERE message = ?"
+                               " ORDER BY recipient LIMIT ?", (id, MAX_RECEIPTS))
+        if not receipts:
+            return message
+        return dataclasses.replace(message, receipts=[[row["recipient"], row["state"]] for row in receipts])
 
     def alarms(self, state: str | None = "active") -> list[Alarm]:
         """Alarms in ``state`` (None: all), oldest first."""

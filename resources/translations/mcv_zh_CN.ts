@@ -1538,19 +1538,19 @@
     </message>
     <message>
         <location filename="../../console/messages_panel.py" line="148"/>
-        <location filename="../../console/messages_panel.py" line="281"/>
+        <location filename="../../console/messages_panel.py" line="293"/>
         <source>Everyone</source>
         <translation>全体</translation>
     </message>
     <message>
         <location filename="../../console/messages_panel.py" line="150"/>
-        <location filename="../../console/messages_panel.py" line="285"/>
+        <location filename="../../console/messages_panel.py" line="297"/>
         <source>Group: {name}</source>
         <translation>分组：{name}</translation>
     </message>
     <message>
         <location filename="../../console/messages_panel.py" line="151"/>
-        <location filename="../../console/messages_panel.py" line="283"/>
+        <location filename="../../console/messages_panel.py" line="295"/>
         <source>District HQ</source>
         <translation>区指挥中心</translation>
     </message>
@@ -1561,8 +1561,23 @@
     </message>
     <message>
         <location filename="../../console/messages_panel.py" line="263"/>
+        <source>{state} · {read} read, {delivered} delivered only</source>
+        <translation>{state} · {read} 人已读，{delivered} 人仅送达</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="269"/>
         <source>{state} by {who}</source>
         <translation>{state}（{who}）</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="272"/>
+        <source>Read by: {names}</source>
+        <translation>已读：{names}</translation>
+    </message>
+    <message>
+        <location filename="../../console/messages_panel.py" line="274"/>
+        <source>Delivered to, not yet read: {names}</source>
+        <translation>已送达但未读：{names}</translation>
     </message>
 </context>
 <context>

@@ -93,3 +93,36 @@ def test_templates_and_states_are_labelled_for_people():
     assert [t[0] for t in templates()] == ["evacuate", "report_status", "return", "hold"]
     assert all(label != state for state in ("queued", "sent", "delivered", "read", "failed")
                for label in [state_label(state)])
+
+
+def test_an_order_to_a_group_shows_who_has_read_it_and_who_only_has_it(running, broker, panel, qtbot):
+    topics = running.gateway.topics
+    buses, inboxes = [], []
+    for uid, read_after_s in (("r1", 0.2), ("r2", 0.2), ("r3", 600.0)):  # Rescue 3 has it, has not read it
+        bus = MqttBus(BusSettings(broker.host, broker.port, f"bodycam-{uid}"),
+                      on_message=lambda *m, n=len(inboxes): inboxes[n].on_message(*m))
+        inbox = ResponderInbox(lambda topic, payload, bus=bus: bus.publish(topic, payload, qos=1), topics, [uid],
+                               read_after_s=read_after_s)
+        inboxes.append(inbox)
+        for pattern in inbox.topics_to_watch():
+            bus.subscribe(pattern, qos=1)
+        inbox.start()
+        bus.start()
+        assert bus.wait_connected(5)
+        buses.append(bus)
+    try:
+        qtbot.waitUntil(lambda: panel.choose_recipient("group:responders"), timeout=5000)
+        panel.text.setText("Move to the shelter on the north bank")
+        qtbot.mouseClick(panel.send_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: any(len(m.receipts) == 3 and sorted(m.receipts).count(["r3", "delivered"])
+                                    and m.state == "read" for m in panel.messages.values()), timeout=8000)
+        (sent,) = panel.messages.values()
+        assert sorted(sent.receipts) == [["r1", "read"], ["r2", "read"], ["r3", "delivered"]]
+        row = panel.list.topLevelItem(0)
+        assert row.text(3) == f"{state_label('read')} · 2 read, 1 delivered only"
+        assert "Read by: r1, r2" in row.toolTip(3) and "not yet read: r3" in row.toolTip(3)
+        assert sorted(running.store.message(sent.id).receipts) == sorted(sent.receipts)  # kept by the gateway
+    finally:
+        for bus, inbox in zip(buses, inboxes):
+            bus.stop()
+            inbox.stop()
