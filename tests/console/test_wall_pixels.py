@@ -115,15 +115,17 @@ def wall_window(rtsp_server) -> Iterator[Callable[..., WallWindow]]:
 
     yield start
     for screen, process in opened:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                assert process.wait(15) == 0, process.stderr.read()[-2000:].decode(errors="replace")
-            finally:
+        try:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    assert process.wait(15) == 0, process.stderr.read()[-2000:].decode(errors="replace")
+                finally:
+                    reap(process)
+            else:
                 reap(process)
-        else:
-            reap(process)
-        screen.__exit__()
+        finally:
+            screen.__exit__()  # a failed window must not leave its X server behind
 
 
 def picture_area(place: list[int]) -> tuple[int, int, int, int]:
