@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import math
+import os
 import random
 import types
 import typing
@@ -31,14 +32,21 @@ class PayloadError(ValueError):
     """A payload from the bus that is not what the schema says; the message says why."""
 
 
+_ID_SOURCE = random.Random()  # seeded from os.urandom; its own, so nobody's random.seed() repeats our ids
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_ID_SOURCE.seed)  # a forked child must not repeat its parent's ids
+
+
 def new_id() -> str:
     """A fresh payload id: 32 hex digits, unique across seats and restarts.
 
-    128 random bits from ``random`` (seeded from the OS at start and again in a forked
-    child) rather than ``uuid4``: that reads ``os.urandom`` on every call, and a system
-    call on a busy link's thread waits for the GIL each time.
+    128 random bits from a ``random.Random`` of this module's own, seeded from the OS at
+    start and again in a forked child, rather than ``uuid4``: that reads ``os.urandom`` on
+    every call, and a system call on a busy link's thread waits for the GIL each time. The
+    generator is private because the ids carry deduplication: a library or a test that
+    seeds the global ``random`` must not make two payloads share an id.
     """
-    return f"{random.getrandbits(128):032x}"
+    return f"{_ID_SOURCE.getrandbits(128):032x}"
 
 
 def utc_now() -> str:
