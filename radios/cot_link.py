@@ -144,20 +144,10 @@ class CotLink(LinkThread):
         policy: LinkStatePolicy | None = None,
         bad_input: BadInputLog | None = None,
     ) -> None:
-        self.config = config
+        self._init_link(config, on_status, policy or LinkStatePolicy(quiet_s=QUIET_S), bad_input or BadInputLog(log))
         self._on_event = on_event
-        self._on_status = on_status or (lambda status: None)
         self._outgoing = outgoing or (lambda: [])
-        self._policy = policy or LinkStatePolicy(quiet_s=QUIET_S)
-        self._bad_input = bad_input or BadInputLog(log)
-        self._source = f"link/{config.id}"
-        self._lock = threading.Lock()        # guards the counters, _detail and _phase for status()
         self._send_lock = threading.Lock()   # one writer at a time on the socket
-        self._phase: LinkPolicyState = self._policy.initial(time.monotonic())
-        self._detail = f"opening {config.url}"
-        self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
-        self._last_seen: float | None = None
-        self._init_thread()
         self._socket: socket.socket | None = None
         self._splitter = CotStreamSplitter()
         self._sent: deque[int] = deque(maxlen=ECHOES_KEPT)   # hashes of our last datagrams

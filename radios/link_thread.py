@@ -14,26 +14,27 @@ from radios.link import LinkDecision, LinkPolicyState, LinkStatePolicy, LinkStat
 class LinkThread:
     """Start and stop of a link's reader thread (``{THREAD_NAME}-{link id}``), and its status.
 
-    A subclass calls ``_init_thread()`` in its constructor, sets the state fields named
-    below, implements ``_run`` (returning once ``_stopping`` is set) and ``_describe``
-    (the words for a new state), and feeds what happens to ``_feed``.
+    A subclass calls ``_init_link(...)`` first in its constructor, implements ``_run``
+    (returning once ``_stopping`` is set) and ``_describe`` (the words for a new state),
+    and feeds what happens to ``_feed``.
     """
 
     THREAD_NAME = "link"
     STOP_JOIN_S = 2.0
-    config: LinkConfig
-    # Set by the subclass's constructor; _lock guards the counters, _detail and _phase.
-    _lock: threading.Lock
-    _policy: LinkStatePolicy
-    _phase: LinkPolicyState
-    _detail: str
-    _counts: dict[str, int]
-    _last_seen: float | None
-    _on_status: Callable[[LinkStatus], None]
-    _bad_input: BadInputLog
-    _source: str
 
-    def _init_thread(self) -> None:
+    def _init_link(self, config: LinkConfig, on_status: Callable[[LinkStatus], None] | None,
+                   policy: LinkStatePolicy, bad_input: BadInputLog) -> None:
+        """The state every link keeps; ``_lock`` guards the counters, ``_detail`` and ``_phase``."""
+        self.config = config
+        self._on_status = on_status or (lambda status: None)
+        self._policy = policy
+        self._bad_input = bad_input
+        self._source = f"link/{config.id}"
+        self._lock = threading.Lock()
+        self._phase: LinkPolicyState = policy.initial(time.monotonic())
+        self._detail = f"opening {config.url}"
+        self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
+        self._last_seen: float | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,23 +123,14 @@ class MavlinkLink(LinkThread):
         policy: LinkStatePolicy | None = None,
         bad_input: BadInputLog | None = None,
     ) -> None:
-        self.config = config
+        self._init_link(config, on_status, policy or LinkStatePolicy(quiet_s=QUIET_S), bad_input or BadInputLog(log))
+        # The counters are written by the reader thread alone; status() copies them under _lock.
         self._on_message = on_message
-        self._on_status = on_status or (lambda status: None)
         self._on_tick = on_tick or (lambda now: None)
-        self._policy = policy or LinkStatePolicy(quiet_s=QUIET_S)
-        self._bad_input = bad_input or BadInputLog(log)
-        self._source = f"link/{config.id}"
-        self._lock = threading.Lock()   # guards _detail, _phase and the copy of the counters status() takes
-        self._phase: LinkPolicyState = self._policy.initial(time.monotonic())
-        self._detail = f"opening {config.url}"
-        self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
-        self._last_seen: float | None = None
         # Good messages not yet told to the policy (reader thread). An up link tells it once
         # per tick: a policy decision per datagram cost as much as parsing it
         # (tests/bench/bench_interop.py).
         self._unfed = 0
-        self._init_thread()
         self._socket: socket.socket | None = None
         self._port: serial.SerialBase | None = None
         self._parser = new_parser()  # reader thread; serial frames may span reads

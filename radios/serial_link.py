@@ -56,20 +56,11 @@ class SerialLink(LinkThread):
         policy: LinkStatePolicy | None = None,
         bad_input: BadInputLog | None = None,
     ) -> None:
-        self.config = config
+        self._init_link(config, on_status, policy or LinkStatePolicy(quiet_s=quiet_s_for(config.profile)),
+                        bad_input or BadInputLog(log))
         self._on_line = on_line
-        self._on_status = on_status or (lambda status: None)
-        self._policy = policy or LinkStatePolicy(quiet_s=quiet_s_for(config.profile))
-        self._bad_input = bad_input or BadInputLog(log)
-        self._source = f"link/{config.id}"
-        self._lock = threading.Lock()   # guards the counters, _detail and _phase for status()
         self._write_lock = threading.Lock()
-        self._phase: LinkPolicyState = self._policy.initial(time.monotonic())
-        self._detail = f"opening {config.url}"
-        self._counts = {"bytes_in": 0, "bytes_out": 0, "messages_in": 0, "messages_out": 0, "errors": 0}
-        self._last_seen: float | None = None
         self._port: serial.SerialBase | None = None
-        self._init_thread()
         self._discarding = False   # reader thread: skipping the rest of an overlong line
 
     def write(self, data: bytes) -> bool:
