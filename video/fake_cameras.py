@@ -63,6 +63,26 @@ def _require_login(server: GstRtspServer.RTSPServer, credentials: str) -> GstRts
     return permissions
 
 
+SERVER_ELEMENTS = ("rtpbin", "rtpsession", "udpsrc", "udpsink", "multiudpsink", "appsrc", "appsink", "funnel",
+                   "queue", "tee", "rtpstorage")
+"""Elements the RTSP server makes for each client's session, besides the mounts' own."""
+
+
+def _load_plugins(launch_lines: list[str]) -> None:
+    """Load every plugin the mounts and the server's sessions use, here on the main thread.
+
+    Otherwise they load when the first client connects, on the server's threads, where
+    glibc's loader can trip over two at once ("Inconsistency detected by ld.so") and end
+    the process under a running test.
+    """
+    for line in launch_lines:
+        Gst.parse_launch(line).set_state(Gst.State.NULL)
+    for name in SERVER_ELEMENTS:
+        factory = Gst.ElementFactory.find(name)
+        if factory is not None:
+            factory.load()
+
+
 def main(argv: list[str]) -> int:
     """Serve the given mounts on 127.0.0.1:PORT until terminated."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,6 +111,7 @@ def main(argv: list[str]) -> int:
             factory.set_permissions(permissions)
         mounts.add_factory("/" + mount.lstrip("/"), factory)
 
+    _load_plugins([pipeline("preload", "smpte"), AUDIO_ONLY])
     if server.attach(None) == 0:
         print(f"ERROR: cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1
