@@ -34,6 +34,7 @@ SESSION_EXPIRY_S = 24 * 3600
 DROP_LOG_EVERY = 1000  # after the first, one warning per this many refused messages
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
+READ_BATCH = 256  # packets read from memory in one turn before the loop writes and looks around
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
 # CONNACK codes of a broker that does not speak MQTT 5: 3.1.1's "unacceptable protocol
 # version" (paho reads it as 1 under v5) and 5.0's "unsupported protocol version".
@@ -43,6 +44,12 @@ MessageCallback = Callable[[str, bytes, bool], None]
 StateCallback = Callable[[str, str], None]
 ReplyCallback = Callable[["bytes | None"], None]
 RequestHandler = Callable[[bytes], bytes]
+
+
+def _pending(sock) -> int:
+    """Bytes read from the kernel already (by TLS or ``BufferedSocket``) that paho has not taken."""
+    pending = getattr(sock, "pending", None)
+    return pending() if pending else 0
 
 
 def protocol_after_refusal(protocol: int, reason_code: int) -> int | None:
@@ -290,9 +297,9 @@ class MqttBus:
         sock = self._client.socket()
         if sock is None:
             return False
-        pending = sock.pending() if hasattr(sock, "pending") else 0  # read already, by TLS or BufferedSocket
-        writable = [sock] if self._client.want_write() else []
-        if pending:  # handle what is in memory before asking the kernel again (paho copes with a full socket)
+        unsent = getattr(sock, "unsent", None)  # BufferedSocket: paho's writes wait for ``flush``
+        writable = [sock] if self._client.want_write() or (unsent and unsent()) else []
+        if _pending(sock):  # handle what is in memory before asking the kernel again (paho copes with a full socket)
             readable = [sock]
         else:
             try:
@@ -301,10 +308,20 @@ class MqttBus:
                 return False
         if self._wake_reader in readable:
             self._drain_wakeups()
-        if sock in readable and self._client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
+        if sock in readable:
+            for _ in range(READ_BATCH):  # every packet already in memory, then their acknowledgements in one send
+                if self._client.loop_read() != mqtt.MQTT_ERR_SUCCESS:
+                    return False
+                if not _pending(sock):
+                    break
+        if (writable or self._client.want_write()) and self._client.socket() is not None \
+                and self._client.loop_write() != mqtt.MQTT_ERR_SUCCESS:
             return False
-        if writable and self._client.socket() is not None and self._client.loop_write() != mqtt.MQTT_ERR_SUCCESS:
-            return False
+        if unsent and self._client.socket() is sock:
+            try:
+                sock.flush()
+            except OSError:  # the connection broke under the send; reconnect as for any other loss
+                return False
         return self._client.loop_misc() == mqtt.MQTT_ERR_SUCCESS
 
     def _wake(self, client, userdata, sock) -> None:
