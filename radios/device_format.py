@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from radios.config import DeviceMappingConfig
+from radios.payload import _check_topic_level
 from radios.schema import PayloadError, Topics, UnitState, format_ts, new_id, parse_ts
 
 MAX_DEVICE_PAYLOAD_BYTES = 16 * 1024   # a position is a few hundred bytes; more is not one
@@ -80,7 +81,7 @@ class DeviceFormat:
         if len(payload) > MAX_DEVICE_PAYLOAD_BYTES:
             raise DeviceError(f"{len(payload)} bytes is over the {MAX_DEVICE_PAYLOAD_BYTES}-byte limit")
         try:
-            data = json.loads(payload.decode("utf-8"), parse_constant=_reject_constant)
+            data = _JSON.decode(payload.decode("utf-8"))
         except DeviceError:
             raise
         except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, an integer of 4,300+ digits
@@ -118,7 +119,7 @@ class DeviceFormat:
         else:
             value = topic.split("/")[self._id_level]
         try:
-            Topics("x").unit(value)
+            _check_topic_level("device id", value)
         except PayloadError as exc:
             raise DeviceError(f"device id {value[:40]!r} cannot name a unit: {exc}") from exc
         return value
@@ -197,3 +198,6 @@ def _timestamp(value: object, now: datetime) -> str:
 
 def _reject_constant(name: str) -> float:
     raise DeviceError(f"{name} is not a number")
+
+
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # one for every message: NaN and Infinity refused

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import random
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -71,10 +72,13 @@ def parse_ts(text: str) -> datetime:
 
 
 
+_TOPIC_LEVEL_FORBIDDEN = re.compile("[/+#\0]")
+
+
 def _check_topic_level(what: str, value: str) -> None:
     if not isinstance(value, str) or not value or len(value) > 128:
         raise PayloadError(f"{what} must be 1 to 128 characters")
-    if any(ch in value for ch in "/+#\0") or value != value.strip():
+    if _TOPIC_LEVEL_FORBIDDEN.search(value) or value != value.strip():
         raise PayloadError(f"{what} {value!r} may not contain '/', '+', '#', NUL or edge spaces")
 
 
@@ -110,6 +114,11 @@ class Payload:
         return data
 
     def encode(self) -> bytes:
+        """The payload as the bus carries it: compact UTF-8 JSON, made once (a payload never changes)."""
+        return self._encoded
+
+    @functools.cached_property
+    def _encoded(self) -> bytes:  # cached_property writes the instance's __dict__, which frozen allows
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod

@@ -300,7 +300,10 @@ class Store:
     def add_unit_state(self, state: UnitState) -> WriteReceipt:
         """Append a position to the unit's track and make it the unit's latest state if newer."""
         ts = _canonical_ts(state.ts)
-        blob = json.dumps({**state.to_dict(), "ts": ts}, ensure_ascii=False, separators=(",", ":"))
+        if ts == state.ts:  # the bus's own encoding, made once for the store and the republish
+            blob = state.encode().decode()
+        else:
+            blob = json.dumps({**state.to_dict(), "ts": ts}, ensure_ascii=False, separators=(",", ":"))
         position = (state.id, state.uid, ts, state.lat, state.lon, state.alt, state.heading, state.speed,
                     blob)
         unit = (state.uid, state.unit_kind, state.callsign, state.lat, state.lon, ts, blob)

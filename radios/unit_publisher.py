@@ -30,7 +30,7 @@ from radios.write_receipt import WriteReceipt
 
 log = logging.getLogger(__name__)
 
-COALESCE_S = 0.05        # how long positions gather before a batch is published (seats redraw at ~10 Hz)
+COALESCE_S = 0.1         # how long positions gather before a batch is published (seats redraw at ~10 Hz)
 STORE_WAIT_S = 10.0      # how long a batch waits for its commit before trying again next round
 ECHOES_KEPT = 20_000     # own publishes not yet heard back; past this the oldest are forgotten
 BROKER_WAIT_S = 5.0      # how long a batch waits for the broker to take the one before it
