@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # uplink_peers.py sits beside th
 from uplink_peers import FAST_RECONNECT, HqBroker, HqConsumer  # noqa: E402
 
 from radios.bus_settings import BusSettings  # noqa: E402
+from radios.hq_dedup import payload_id  # noqa: E402
 from radios.outbox_policy import PRIORITY_NAMES, priority_of_event  # noqa: E402
 from radios.schema import BackhaulState, Event, Topics, UnitState  # noqa: E402
 from radios.store import Store  # noqa: E402
@@ -107,7 +108,12 @@ def test_an_outage_is_seen_within_5_s_and_the_backlog_arrives_once_in_priority_o
         assert wait_until(lambda: store.count("outbox") == 0, 5)
     expected = sorted(range(500), key=lambda i: (priority_of(items[i]), i))
     assert consumer.delivered == [items[i].id for i in expected]
-    assert len(consumer.raw) == 500  # nothing was in flight at the cut: no copies either
+    # Nothing was in flight at the cut, so one outage sends no copies. A second loss during
+    # the drain (a loaded machine missing the ping) may resend what HQ had not acknowledged:
+    # copies then, each of an item HQ already counted once, never a new one.
+    outages = [s.state for s in seen.states].count("down")
+    copies = [payload_id(payload) for _, payload in consumer.raw]
+    assert len(copies) == 500 or (outages > 1 and set(copies) == set(consumer.delivered)), (outages, len(copies))
     texts = [e.text for e in seen.events]
     assert texts[0].startswith("Backhaul to HQ down") and texts[1].startswith("Backhaul to HQ restored after")
     assert [s.state for s in seen.states][-2:] == ["down", "up"]
