@@ -22,6 +22,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from radios.bus_settings import BusSettings
 from radios.mqtt_socket import BufferedClient
@@ -98,7 +99,7 @@ class MqttBus:
         self._on_message = on_message
         self._on_state = on_state or (lambda state, detail: None)
         self._policy = policy or ReconnectPolicy()
-        self._subscriptions: dict[str, int] = {}
+        self._subscriptions: dict[str, tuple[int, bool]] = {}   # pattern -> (qos, own messages too)
         self._handlers: dict[str, RequestHandler] = {}
         self._pending: dict[bytes, _PendingRequest] = {}
         self._lock = threading.Lock()
@@ -146,12 +147,23 @@ class MqttBus:
 
     # -- publish and subscribe -------------------------------------------------------
 
-    def subscribe(self, pattern: str, qos: int = 1) -> None:
-        """Subscribe now if connected, and again after every reconnect."""
+    def subscribe(self, pattern: str, qos: int = 1, own: bool = True) -> None:
+        """Subscribe now if connected, and again after every reconnect.
+
+        ``own=False`` asks the broker not to send back what this bus publishes itself
+        (MQTT 5's No Local), for a subscriber that handles its own messages when it sends
+        them; a 3.1.1 broker sends them anyway, so such a subscriber must take them twice.
+        """
         with self._lock:
-            self._subscriptions[pattern] = qos
+            self._subscriptions[pattern] = (qos, own)
         if self.is_connected:
-            self._client.subscribe(pattern, qos)
+            self._client.subscribe([self._subscription(pattern, qos, own)])
+
+    def _subscription(self, pattern: str, qos: int, own: bool) -> tuple[str, int | SubscribeOptions]:
+        """paho's (topic, options) for one subscription in the protocol this session speaks."""
+        if self.protocol == mqtt.MQTTv5:
+            return pattern, SubscribeOptions(qos=qos, noLocal=not own)
+        return pattern, qos
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> mqtt.MQTTMessageInfo:
         """Queue a message; with QoS 1 paho resends it until the broker acknowledges it.
@@ -366,8 +378,9 @@ class MqttBus:
             return
         with self._lock:
             subscriptions = dict(self._subscriptions)
-        subscriptions[self.reply_topic] = 1
-        _, self._resubscribe_mid = client.subscribe([(pattern, qos) for pattern, qos in subscriptions.items()])
+        subscriptions[self.reply_topic] = (1, True)
+        _, self._resubscribe_mid = client.subscribe(
+            [self._subscription(pattern, qos, own) for pattern, (qos, own) in subscriptions.items()])
 
     def _handle_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         """paho's on_subscribe (bus thread): "up" means connected *and* subscribed, so nothing is missed."""

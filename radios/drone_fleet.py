@@ -30,7 +30,6 @@ from radios.drone_state import (
     is_vehicle_heartbeat,
 )
 from radios.schema import DroneTelemetry, Event, PayloadError, Topics, UnitState, format_ts
-from radios.store import Store
 from radios.stream_catalogue import announce
 
 log = logging.getLogger(__name__)
@@ -40,6 +39,7 @@ PUBLISH_INTERVAL_S = 1.0 / PUBLISH_HZ
 MAX_DRONES = 255  # one per MAVLink system id
 
 Publish = Callable[..., object]   # MqttBus.publish(topic, payload, qos=, retain=)
+SubmitUnit = Callable[[UnitState], object]   # UnitPublishWorker.submit: stored now, on the bus once durable
 Record = Callable[[Event], None]  # Gateway.record: store the event, then publish it
 
 
@@ -65,15 +65,15 @@ class DroneFleet:
     """Folds MAVLink messages into drone states; publishes, stores and logs what changes.
 
     ``on_message`` and ``on_tick`` are called on the MAVLink links' reader threads
-    (several links may call at once); ``store``, ``publish`` and ``record`` are called
+    (several links may call at once); ``submit_unit``, ``publish`` and ``record`` are called
     on those threads too.
     """
 
-    def __init__(self, topics: Topics, store: Store, publish: Publish, record: Record,
+    def __init__(self, topics: Topics, submit_unit: SubmitUnit, publish: Publish, record: Record,
                  streams: Iterable[StreamConfig] = (), src: str = "gateway",
                  policy: DroneWatchPolicy | None = None) -> None:
         self.topics = topics
-        self._store = store
+        self._submit_unit = submit_unit
         self._publish = publish
         self._record = record
         self._src = src
@@ -182,11 +182,10 @@ class DroneFleet:
         return announce(self._src, uid, f"Drone {sysid}", "drone", uri, "mavlink", unit=uid)
 
     def _report(self, link_id: str | None, sysid: int, payloads, changes: list[str | None]) -> None:
-        """Store and publish the payloads, then log each change (outside the lock: these block)."""
+        """Submit the unit state, publish the telemetry, then log each change (outside the lock: these block)."""
         unit, telemetry = payloads or (None, None)
         if unit is not None:
-            self._store.add_unit_state(unit)
-            self._publish(self.topics.unit(unit.uid), unit.encode(), qos=1, retain=True)
+            self._submit_unit(unit)
         if telemetry is not None:
             topic, payload = self.topics.drone(telemetry.uid), telemetry.encode()
             with self._lock:

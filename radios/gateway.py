@@ -91,10 +91,12 @@ class Gateway:
         self._profiles: dict[str, NmeaProfile] = {}
         self._idle_links: dict[str, LinkStatus] = {}
         self.links: dict[str, SerialLink | MavlinkLink] = {}
-        self.unit_publisher = UnitPublishWorker(store, self.topics, self.bus.publish)
+        self.unit_publisher = UnitPublishWorker(store, self.topics, self.bus.publish, on_published=self._on_own_unit)
         self.link_control = LinkControl(self, SRC)  # the comms seat's enable, disable, reconnect, port, tap
-        self.drones = DroneFleet(self.topics, store, self.bus.publish, self._record_or_raise, config.streams, src=SRC)
-        self.tak = TakBridge(config.vehicle, self.topics, store, self.bus.publish, self.record,
+        self.drones = DroneFleet(self.topics, self.unit_publisher.submit, self.bus.publish, self._record_or_raise,
+                                 config.streams, src=SRC)
+        self.tak = TakBridge(config.vehicle, self.topics, store, self.unit_publisher.submit, self.bus.publish,
+                             self.record,
                              self.alarm_desk.raise_alarm, subscribe=self.bus.subscribe, bad_input=self.bad_input,
                              src=SRC, on_carried=self.message_desk.carried)
         self.message_desk.relayed = self.tak.carries   # a TAK contact's message is sent once on a CoT link
@@ -157,7 +159,7 @@ class Gateway:
     def start(self) -> None:
         """Subscribe to what the gateway records, start the bus thread, then open the links."""
         self.bus.subscribe(self.topics.events, qos=1)
-        self.bus.subscribe(self.topics.all_units, qos=1)
+        self.bus.subscribe(self.topics.all_units, qos=1, own=False)  # our own go out through unit_publisher
         self.bus.serve(self.topics.command("history"), self._answer_history)
         self.bus.serve(self.topics.command("link"), self.link_control.answer)
         self.alarm_desk.start()
@@ -169,6 +171,8 @@ class Gateway:
         self.bus.start()
         self.record(Event.create(SRC, category="system", text=f"Gateway {version()} started"))
         self.geofences.start()
+        for unit in self.store.units():  # where every unit was when the gateway stopped: no crossing twice
+            self.geofences.on_unit(unit, retained=True)
         self.recordings.start()
         if self.uplink is not None:
             self.uplink.start()
@@ -271,6 +275,12 @@ class Gateway:
         """Bus thread of a field-device link: a device's position into the store and onto the bus."""
         self.unit_publisher.submit(state)
 
+    def _on_own_unit(self, state: UnitState) -> None:
+        """Unit-publisher thread: a state of one of our own units has gone on the bus; watch it, send it to HQ."""
+        self.geofences.on_unit(state, retained=False)
+        if self.uplink is not None:
+            self.uplink.enqueue(state)
+
     def _on_link_status(self, status: LinkStatus) -> None:
         """Reader thread of the link: retain its new state and log the change."""
         self.bus.publish(self.topics.link(status.link), status.to_link_state(SRC).encode(), retain=True)
@@ -312,19 +322,17 @@ class Gateway:
         expected = {"event": Event, "unit": UnitState}.get(kind)
         if expected is None:
             return
-        own = self.unit_publisher.echoed(payload) if kind == "unit" else None
         try:
-            item = own or decode(payload, expected)
+            item = decode(payload, expected)
         except PayloadError as exc:
             self.bad_input.reject(topic, str(exc))
             return
         if isinstance(item, Event):
             self.store.add_event(item)
-        else:
-            if own is None:  # one of our links' positions is stored already
-                self.store.add_unit_state(item)
+        else:  # a seat's unit (our own are not sent back, but a 3.1.1 broker would: stored once by id)
+            self.store.add_unit_state(item)
             self.geofences.on_unit(item, retained)
-        if self.uplink is not None and not retained:  # every live event and position, the gateway's own too
+        if self.uplink is not None and not retained:  # every live event, the gateway's own too, and seats' units
             self.uplink.enqueue(item)
 
     def _on_uplink_state(self, backhaul: BackhaulState) -> None:

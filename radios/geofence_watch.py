@@ -12,6 +12,7 @@ runs on without it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from maps.geofence import Crossing, GeofenceMonitor, Zone, zones_of
@@ -26,7 +27,11 @@ CATEGORY = "geofence"
 
 
 class GeofenceWatch:
-    """Turns unit states into geofence events and alarms; called on the gateway's bus thread."""
+    """Turns unit states into geofence events and alarms.
+
+    ``on_unit`` is called on the gateway's bus thread (seats' units) and on its
+    unit-publisher thread (its own); one unit's states come in on one of them.
+    """
 
     def __init__(self, overlays: tuple[OverlayConfig, ...], record: Callable[[Event], None],
                  raise_alarm: Callable[[Alarm], object]) -> None:
@@ -40,6 +45,7 @@ class GeofenceWatch:
             except OverlayError as error:
                 self.problems.append(f"Overlay {overlay.id} is not watched: {error.reason} ({overlay.path})")
         self.monitor = GeofenceMonitor(zones)
+        self._lock = threading.Lock()   # guards the monitor: who is where
 
     def start(self) -> None:
         """Log what is watched and which overlays could not be read (after the bus is up)."""
@@ -51,14 +57,16 @@ class GeofenceWatch:
                                      f"zone(s): {', '.join(zone.name for zone in self.monitor.zones)}"))
 
     def on_unit(self, state: UnitState, retained: bool) -> None:
-        """Bus thread: one stored unit state; crossings become events and, for keep-out entries, alarms."""
+        """Bus or unit-publisher thread: one stored unit state; crossings become events, keep-out entries alarms."""
         if not self.monitor.zones:
             return
         try:
             at = parse_ts(state.ts).timestamp()
         except PayloadError:
             at = None
-        for crossing in self.monitor.update(state.uid, state.lon, state.lat, at, seed=retained):
+        with self._lock:
+            crossings = self.monitor.update(state.uid, state.lon, state.lat, at, seed=retained)
+        for crossing in crossings:  # outside the lock: recording waits for the store
             self._report(crossing, state)
 
     def _report(self, crossing: Crossing, state: UnitState) -> None:

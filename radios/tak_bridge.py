@@ -46,6 +46,7 @@ MAX_ALTITUDE_M = 100_000.0
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._:@-]")
 
 Publish = Callable[..., object]
+SubmitUnit = Callable[[UnitState], object]   # UnitPublishWorker.submit: stored now, on the bus once durable
 Subscribe = Callable[..., None]
 Carried = Callable[[str, str, str], object]   # MessageDesk.carried(message id, "sent" or "failed", by)
 EVERYONE = "all"          # the bus recipient that means every unit: All Chat Rooms on TAK
@@ -92,13 +93,14 @@ class _Seen:
 class TakBridge:
     """Turns TAK traffic into units, log entries and alarms, and our units into CoT."""
 
-    def __init__(self, vehicle: VehicleConfig, topics: Topics, store: Store, publish: Publish,
-                 record: Callable[[Event], None], raise_alarm: Callable[[Alarm], bool],
+    def __init__(self, vehicle: VehicleConfig, topics: Topics, store: Store, submit_unit: SubmitUnit,
+                 publish: Publish, record: Callable[[Event], None], raise_alarm: Callable[[Alarm], bool],
                  subscribe: Subscribe | None = None, bad_input: BadInputLog | None = None,
                  src: str = "gateway", on_carried: Carried | None = None) -> None:
         self.vehicle = vehicle
         self.topics = topics
         self.store = store
+        self.submit_unit = submit_unit
         self.publish = publish
         self.record = record
         self.raise_alarm = raise_alarm
@@ -169,8 +171,7 @@ class TakBridge:
         except PayloadError as exc:  # cot.py checked the parts; the schema is the last word
             log.info("CoT contact %s not shown: %s", uid, exc)
             return
-        self.store.add_unit_state(state)
-        self.publish(self.topics.unit(uid), state.encode(), qos=1, retain=True)
+        self.submit_unit(state)
 
     def _note_video(self, src: str, uid: str, callsign: str, url: str) -> None:
         with self._lock:

@@ -1,25 +1,26 @@
-"""Positions from the gateway's own links: stored at once, republished once durable, a unit's latest per tick.
+"""The gateway's own unit states: stored at once, published once durable, a unit's latest per tick.
 
-A busy field link (a thousand body cameras, a radio net at full rate) hands the gateway
-thousands of positions a second. Every one of them is stored (the track keeps them all),
-but a seat's live view needs only each unit's latest: ``UnitPublishWorker`` gathers
-positions for ``COALESCE_S``, waits until the store has committed them (nothing goes on
-the bus before it is durable), then publishes the latest state of each unit that moved,
-retained on ``unit/{uid}``. Publishing a batch from one thread also spares the link's
-own thread the bus's queue and wake-ups, so the link keeps reading. A batch waits until
-the broker has taken the one before it: when the bus falls behind, more positions of a
-unit are superseded within a batch instead of the bus's queue overflowing.
+Every unit the gateway itself hears of (serial radios, the vehicle's GPS, field devices
+over MQTT, drones, TAK contacts) goes through here. A busy field link (a thousand body
+cameras, a radio net at full rate) hands the gateway thousands of positions a second.
+Every one of them is stored (the track keeps them all), but a seat's live view needs
+only each unit's latest: ``UnitPublishWorker`` gathers states for ``COALESCE_S``, waits
+until the store has committed them (nothing goes on the bus before it is durable), then
+publishes the latest state of each unit that moved, retained on ``unit/{uid}``, and
+hands it to ``on_published`` (the geofence watch, the outbox to HQ). Publishing a batch
+from one thread also spares the link's own thread the bus's queue and wake-ups, so the
+link keeps reading. A batch waits until the broker has taken the one before it: when
+the bus falls behind, more positions of a unit are superseded within a batch instead of
+the bus's queue overflowing.
 
-The gateway hears its own republished states back on the bus (it subscribes to every
-unit, to record the seats' units too). ``echoed`` recognises those by their exact bytes
-and hands back the state without decoding or storing it a second time.
+The gateway subscribes to every unit without its own (``MqttBus.subscribe(own=False)``),
+so it does not hear these states back: what was published has been handled here.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
@@ -32,29 +33,30 @@ log = logging.getLogger(__name__)
 
 COALESCE_S = 0.1         # how long positions gather before a batch is published (seats redraw at ~10 Hz)
 STORE_WAIT_S = 10.0      # how long a batch waits for its commit before trying again next round
-ECHOES_KEPT = 20_000     # own publishes not yet heard back; past this the oldest are forgotten
 BROKER_WAIT_S = 5.0      # how long a batch waits for the broker to take the one before it
 
 Publish = Callable[..., object]   # MqttBus.publish(topic, payload, qos=, retain=)
+Published = Callable[[UnitState], None]
 
 
 class UnitPublishWorker:
-    """Stores each position at once and republishes each unit's latest from its thread ("unit-publisher").
+    """Stores each state at once and publishes each unit's latest from its thread ("unit-publisher").
 
-    ``submit`` is called on any link's thread; ``publish`` is called on this worker's
-    thread; ``echoed`` on the gateway's bus thread.
+    ``submit`` is called on any link's thread; ``publish`` and ``on_published(state)``
+    are called on this worker's thread.
     """
 
-    def __init__(self, store: Store, topics: Topics, publish: Publish, coalesce_s: float = COALESCE_S) -> None:
+    def __init__(self, store: Store, topics: Topics, publish: Publish, on_published: Published | None = None,
+                 coalesce_s: float = COALESCE_S) -> None:
         self.store = store
         self.topics = topics
         self.publish = publish
+        self.on_published = on_published or (lambda state: None)
         self.coalesce_s = coalesce_s
-        self.published = 0   # states republished, for the figures
-        self.coalesced = 0   # positions stored but superseded before they went out
+        self.published = 0   # states published, for the figures
+        self.coalesced = 0   # states stored but superseded before they went out
         self._latest: dict[str, tuple[UnitState, WriteReceipt]] = {}
-        self._echoes: OrderedDict[bytes, UnitState] = OrderedDict()
-        self._lock = threading.Lock()           # guards _latest and _echoes
+        self._lock = threading.Lock()           # guards _latest
         self._wakeup = threading.Condition(self._lock)
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -85,11 +87,6 @@ class UnitPublishWorker:
             if len(self._latest) == 1:
                 self._wakeup.notify()
         return receipt
-
-    def echoed(self, payload: bytes) -> UnitState | None:
-        """Bus thread: the state if ``payload`` is one this worker published, else None (decode it then)."""
-        with self._lock:
-            return self._echoes.pop(payload, None) if self._echoes else None
 
     def _run(self) -> None:
         """Body of "unit-publisher": every tick with news, wait for the commit, publish each unit's latest."""
@@ -123,20 +120,18 @@ class UnitPublishWorker:
             except Exception as exc:  # the write failed: never announce what is not stored
                 log.error("unit %s: position %s not stored (%s); not published", uid, state.id, exc)
                 continue
-            payload = state.encode()
-            with self._lock:
-                self._echoes[payload] = state
-                if len(self._echoes) > ECHOES_KEPT:
-                    self._echoes.popitem(last=False)
-            info = self.publish(self.topics.unit(uid), payload, qos=1, retain=True)
+            info = self.publish(self.topics.unit(uid), state.encode(), qos=1, retain=True)
             if getattr(info, "rc", None) == mqtt.MQTT_ERR_QUEUE_SIZE:  # the bus is full: this unit goes next round
-                with self._wakeup:
-                    self._echoes.pop(payload, None)
-                    if retry:
+                if retry:
+                    with self._wakeup:
                         self._latest.setdefault(uid, (state, receipt))
                 continue
             self._last_sent = info
             self.published += 1
+            try:
+                self.on_published(state)
+            except Exception:  # a watcher's bug must not stop the units going out
+                log.exception("unit %s: handling the published state failed", uid)
 
     def _wait_for_broker(self) -> None:
         """Worker thread: let the broker take the last batch first, so the bus's queue stays short."""

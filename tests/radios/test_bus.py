@@ -49,6 +49,36 @@ def test_publishing_from_many_threads_loses_nothing(broker):
             bus.stop()
 
 
+def test_a_subscription_without_its_own_hears_everyone_else_even_after_a_reconnect():
+    broker = LocalBroker().start()
+    received = []
+    bus = make_bus(broker, "gateway", on_message=lambda topic, payload, retained: received.append(payload))
+    bus.subscribe("u/#", own=False)
+    bus.subscribe("e/#")
+    bus.start()
+    try:
+        assert bus.wait_connected(5)
+        bus.subscribe("late/#", own=False)  # subscribed while connected, as the TAK bridge does for a new contact
+        for round_ in range(2):  # the No Local option is sent again when the bus resubscribes
+            assert bus.wait_connected(5)
+            bus.publish("late/own", f"late own {round_}".encode()).wait_for_publish(5)
+            bus.publish("u/own", f"own {round_}".encode()).wait_for_publish(5)
+            bus.publish("e/own", f"event {round_}".encode()).wait_for_publish(5)
+            with Recorder(broker, "none") as seat:
+                seat.bus.publish("u/seat", f"seat {round_}".encode()).wait_for_publish(5)
+            assert wait_until(lambda: f"seat {round_}".encode() in received and f"event {round_}".encode()
+                              in received, 5)
+            assert f"own {round_}".encode() not in received and f"late own {round_}".encode() not in received
+            if round_ == 0:
+                port = broker.port
+                broker.stop()
+                assert wait_until(lambda: not bus.is_connected, 5)
+                broker = LocalBroker(port=port).start()
+    finally:
+        bus.stop()
+        broker.stop()
+
+
 def test_request_gets_the_servers_reply(broker):
     server = make_bus(broker, "server")
     server.serve("svc/echo", lambda raw: raw.upper())

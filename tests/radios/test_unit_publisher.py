@@ -67,28 +67,28 @@ def test_nothing_goes_on_the_bus_before_its_write_commits(tmp_path):
     assert committed_when_published and all(committed_when_published)
 
 
-def test_echoes_of_own_publishes_are_recognised_by_their_bytes_only(tmp_path):
+def test_each_published_state_is_handed_on_once_after_its_publish_and_a_failing_watcher_stops_nothing(tmp_path):
     store = Store(tmp_path / "mcv.sqlite3")
-    published: list[bytes] = []
-    done = threading.Event()
+    events: list[tuple[str, str]] = []
 
     def publish(topic: str, payload: bytes, **_: object) -> None:
-        published.append(payload)
-        done.set()
+        events.append(("published", topic.rsplit("/", 1)[-1]))
 
-    worker = UnitPublishWorker(store, TOPICS, publish, coalesce_s=0.01)
+    def on_published(state) -> None:
+        events.append(("handed on", state.uid))
+        if state.uid == "unit-1":
+            raise RuntimeError("a watcher's bug")
+
+    worker = UnitPublishWorker(store, TOPICS, publish, on_published=on_published, coalesce_s=0.01)
     worker.start()
     try:
-        state = position("unit-1", 1)
-        worker.submit(state)
-        assert done.wait(10)
-        assert worker.echoed(published[0]) == state
-        assert worker.echoed(published[0]) is None  # heard once; a replay is decoded like anyone's
-        assert worker.echoed(b'{"kind":"unit"}') is None
-        assert worker.echoed(b"\xff" * 100_000) is None
+        for n in range(3):
+            worker.submit(position(f"unit-{n}", n))
+            assert wait_until(lambda: ("handed on", f"unit-{n}") in events, 10)
     finally:
         worker.stop()
         store.close()
+    assert events == [(what, f"unit-{n}") for n in range(3) for what in ("published", "handed on")]
 
 
 def test_a_unit_refused_by_a_full_bus_goes_out_next_round(tmp_path):
