@@ -27,6 +27,7 @@ from radios.child_process import die_with_parent
 from radios.bus import BusSettings, MqttBus
 from radios.config import Config, load_config
 from radios.demo_hq import DemoHq
+from radios.demo_logins import carried_broker_login, dispatch_section, server_login_lines
 from radios.demo_scenario import ScenarioPlayed, ScenarioReport, ScenarioTimeline, ScenarioWorker
 from radios.fake_drone import FakeDrone
 from radios.fake_nmea_radio import FakeNmeaRadio
@@ -89,12 +90,13 @@ MAX_TRACK_POINTS = 10_000_000  # the summary counts every stored report
 
 def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = None,
                      camera_port: int | None = None, drone_port: int | None = None,
-                     tak: tuple[int, int] | None = None) -> str:
-    """The run's config file; JSON string quoting is valid TOML basic-string quoting."""
+                     tak: tuple[int, int] | None = None, broker_login: str = "") -> str:
+    """The run's config file; JSON string quoting is valid TOML basic-string quoting.
+    ``broker_login`` holds the broker's username/password_file lines (radios/demo_logins.py)."""
     text = (
         "# Written by mcv demo for this run.\n"
         f'[vehicle]\nid = "{DEMO_VEHICLE}"\nname = "Demo vehicle"\n\n'
-        f"[broker]\nurl = {json.dumps(broker_url)}\n\n"
+        f"[broker]\nurl = {json.dumps(broker_url)}\n{broker_login}\n"
         f"[store]\npath = {json.dumps(str(store_path))}\n"
     )
     if map_path:
@@ -113,7 +115,7 @@ def demo_config_text(broker_url: str, store_path: Path, map_path: Path | None = 
     if tak:  # (the CoT link's port, the fake TAK team's port): a partner agency's ATAK users
         text += (f'\n[[links]]\nid = "tak-partners"\ntype = "cot"\n'
                  f'url = "udp://127.0.0.1:{tak[0]}?peer=127.0.0.1:{tak[1]}"\n')
-    text += f'\n[[links]]\nid = "{FIELD_DEVICE_LINK}"\ntype = "mqtt"\nurl = {json.dumps(broker_url)}\n'
+    text += f'\n[[links]]\nid = "{FIELD_DEVICE_LINK}"\ntype = "mqtt"\nurl = {json.dumps(broker_url)}\n{broker_login}'
     return text
 
 
@@ -181,10 +183,13 @@ class DemoField:
             say(f"no NMEA radio: {exc}")
         config_path.write_text(demo_config_text(broker_url, self.run_dir / "mcv.sqlite3",
                                                 make_demo_tiles(self.run_dir, say), camera_port, drone_port,
-                                                (self.tak.address[1], self.tak.listen_port))
+                                                (self.tak.address[1], self.tak.listen_port),
+                                                carried_broker_login(self.base_config, self.broker is None))
                                + (self.satcom.link_config() if self.satcom else "")
                                + (self.radio.link_config() if self.radio else "")
-                               + f"\n[uplink]\nurl = {json.dumps(self.hq.url)}\n")
+                               + f"\n[uplink]\nurl = {json.dumps(self.hq.url)}\n"
+                               + server_login_lines(self.base_config.uplink)
+                               + dispatch_section(self.base_config.dispatch))
         self.config = load_config(config_path)
         with open(self.run_dir / "gateway.log", "wb") as gateway_log:
             self.gateway = subprocess.Popen(

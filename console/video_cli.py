@@ -74,6 +74,8 @@ def verify_command(folder: Path) -> int:
         report = verify(checked)
         for name in report.unlisted:
             print(f"{checked}: note: {name} is not in the manifest (not vouched for)")
+        for note in report.notes:
+            print(f"{checked}: note: {note}")
         if report.ok:
             print(f"{checked}: intact, {report.segments} segments, manifest head {report.head}")
         else:

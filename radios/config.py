@@ -4,13 +4,16 @@ A bad file raises ``ConfigError``, whose message names the file, the line, the k
 is wrong and how to fix it, in one sentence. Validation is driven by the dataclasses
 themselves: each field's type hint and ``metadata`` (allowed values, a check) say what
 the key accepts, so adding a key means adding a field. Secrets (passwords, credentials
-inside stream URLs) never appear in a repr or an error message.
+inside stream URLs) never appear in a repr or an error message; a file holding one must be
+private to this user (radios/secret_files.py), and the uplink to HQ must use TLS unless
+``allow_plaintext`` says otherwise (docs/security.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import re
 import tomllib
 import types
@@ -21,6 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
+
+from radios.secret_files import check_secret_file, holds_private_key
 
 LINK_TYPES = ("serial", "mqtt", "mavlink", "cot", "modem")
 STREAM_KINDS = ("drone", "bodycam", "mast", "fixed")
@@ -188,6 +193,8 @@ class UplinkConfig(_ServerConfig):
     drain_share_percent: int = field(default=50, metadata=_rule(check=_percent))
     # Positions kept per unit when a long outage has queued too many.
     positions_kept_per_unit: int = field(default=10, metadata=_rule(check=_at_least(1)))
+    # mqtt:// (no TLS) to a host other than loopback is refused unless this is true (a lab only).
+    allow_plaintext: bool = False
 
 
 def _repr_with_masked_urls(self: object) -> str:
@@ -456,6 +463,12 @@ class _ConfigReader:
         built = cls(**values)
         if isinstance(built, _ServerConfig):
             built = self._with_password(built, key)
+        if isinstance(built, UplinkConfig):
+            self._check_uplink_encrypted(built, key)
+        if isinstance(built, LinkConfig) and mask_url(built.url) != built.url:
+            # Link details (on every seat, in the store) show the url; no link type takes a password in it.
+            self.fail(_join(key, "url"), "the url carries a password",
+                      "remove user:password@ from it; an MQTT link logs in with username and password_file")
         if isinstance(built, LinkConfig) and built.type == "mqtt":
             built = self._mqtt_link(built, key)
         if isinstance(built, LinkConfig) and built.type == "cot":
@@ -464,7 +477,7 @@ class _ConfigReader:
             self.fail(_join(key, "topic"), f"{_show(built.topic)} has no '+' level for the device id",
                       "put '+' where the device id stands in the topic, or set device = 'field.path'")
         if isinstance(built, DispatchConfig) and built.password_file is not None:
-            secret = self._readable(built.password_file, _join(key, "password_file"))
+            secret = self._secret(built.password_file, _join(key, "password_file"))
             built = dataclasses.replace(built, password=secret.decode("utf-8", "replace").strip() or None)
         if isinstance(built, MapSourceConfig):
             self._check_map_source(built, key)
@@ -532,7 +545,7 @@ class _ConfigReader:
             self.fail(where, "a password_file is set but no username",
                       f"add username = … to the {_section(key)} section")
         try:
-            password = self._readable(server.password_file, where).decode("utf-8").rstrip("\r\n")
+            password = self._secret(server.password_file, where).decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
             self.fail(where, f"the password file {server.password_file} is not UTF-8 text",
                       "write the password as plain text")
@@ -546,21 +559,19 @@ class _ConfigReader:
         problem = _server_url(link.url)
         if problem:
             self.fail(_join(key, "url"), *problem)
-        for name in ("cert_file", "key_file"):
-            if getattr(link, name) is not None:
-                self._readable(getattr(link, name), _join(key, name))
+        self._check_key_files(link, key)
         return self._with_password(link, key)
 
     def _cot_link(self, link: LinkConfig, key: str) -> LinkConfig:
         """A CoT link: its TLS files readable, the key's passphrase read (only tls:// uses them)."""
-        for name in ("ca_file", "cert_file", "key_file"):
-            if getattr(link, name) is not None:
-                self._readable(getattr(link, name), _join(key, name))
+        if link.ca_file is not None:
+            self._readable(link.ca_file, _join(key, "ca_file"))
+        self._check_key_files(link, key)
         if link.key_password_file is None:
             return link
         where = _join(key, "key_password_file")
         try:
-            secret = self._readable(link.key_password_file, where).decode("utf-8").rstrip("\r\n")
+            secret = self._secret(link.key_password_file, where).decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
             self.fail(where, f"the passphrase file {link.key_password_file} is not UTF-8 text",
                       "write the key's passphrase as plain text")
@@ -568,6 +579,33 @@ class _ConfigReader:
             self.fail(where, f"the passphrase file {link.key_password_file} is empty",
                       "write the key's passphrase into it on one line")
         return dataclasses.replace(link, key_password=secret)
+
+    def _check_uplink_encrypted(self, uplink: UplinkConfig, key: str) -> None:
+        """Refuse an uplink that would carry reports and the HQ login in clear text over the backhaul."""
+        if not uplink.url or uplink.tls or uplink.allow_plaintext or _is_loopback(uplink.host):
+            return
+        host = f"[{uplink.host}]" if ":" in uplink.host else uplink.host
+        self.fail(_join(key, "url"),
+                  f"{_show(uplink.url)} would send the vehicle's reports and the HQ login unencrypted over the backhaul",
+                  f"use mqtts://{host}:8883 (TLS, HQ checked against ca_file or the system CAs), "
+                  "or for a lab only add allow_plaintext = true to [uplink]")
+
+    def _check_key_files(self, link: LinkConfig, key: str) -> None:
+        """A link's client certificate readable, and its private key (in key_file, or in cert_file) private."""
+        if link.key_file is not None:
+            self._secret(link.key_file, _join(key, "key_file"))
+        if link.cert_file is not None:
+            where = _join(key, "cert_file")
+            if holds_private_key(self._readable(link.cert_file, where)):
+                self._secret(link.cert_file, where)
+
+    def _secret(self, path: Path, key: str) -> bytes:
+        """A credential file's bytes, once it is known that no other user may read it."""
+        data = self._readable(path, key)
+        problem = check_secret_file(path)
+        if problem:
+            self.fail(key, *problem)
+        return data
 
     def _readable(self, path: Path, key: str) -> bytes:
         try:
@@ -585,6 +623,18 @@ class _ConfigReader:
         if getattr(source, needed) is None:
             self.fail(key, f"a map source of kind '{source.kind}' needs a {needed}",
                       f"add {needed} = … to this {_section(key)} section")
+
+
+def _is_loopback(host: str | None) -> bool:
+    """``localhost`` or a loopback address: traffic that never leaves this machine."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _join(prefix: str, name: str) -> str:

@@ -12,9 +12,10 @@ them with ``ps``; docs/video_dispatch.md says how to close that.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from radios.config import MASK, DispatchConfig, mask_url
 from video.dispatch_policy import TRANSCODE, DispatchPlan
@@ -29,6 +30,7 @@ no length and the demuxer waits for the next frame's start to end one: fed frame
 ffmpeg put out each frame two frames (80 ms at 25 frames/s) later from MPEG-TS than from NUT
 (docs/video_dispatch.md, the benchmark)."""
 MAX_REASON_CHARS = 240
+_PLACEHOLDER = re.compile(r"\{(vehicle|stream|password)\}")
 FORMATS = {"srt": "mpegts", "rtmp": "flv", "rtmps": "flv"}
 
 
@@ -48,9 +50,13 @@ class DispatchTarget:
             raise ValueError("[dispatch] url is not set")
         template = config.url
         secret = config.password or ""
-        url = template.replace("{vehicle}", vehicle).replace("{stream}", stream)
-        shown = mask_url(url.replace("{password}", MASK))
-        url = url.replace("{password}", secret)
+        # One pass, so nothing filled in is read again: a stream id may come from a TAK device, and
+        # '&', '?', '=' or '{password}' in it must not add options to the url or the secret to its path.
+        def filled(password: str) -> str:
+            fields = {"vehicle": vehicle, "stream": quote(stream, safe="-_.~{}"), "password": password}
+            return _PLACEHOLDER.sub(lambda found: fields[found.group(1)], template)
+
+        url, shown = filled(secret), mask_url(filled(MASK))
         if cls.scheme_of(url) == "srt" and "mode=" not in url:
             url += ("&" if "?" in url else "?") + "mode=caller"
             shown += ("&" if "?" in shown else "?") + "mode=caller"

@@ -3,9 +3,12 @@
 Each line describes one closed segment (file name, stream, start and end UTC, size,
 SHA-256) and carries ``prev``, the SHA-256 of the previous line's exact bytes (the first
 line carries ``GENESIS``), and ``seq``, its position. Changing a segment changes its hash;
-changing, removing or reordering a line breaks the chain at the next line. Removing the
-*last* lines leaves a shorter valid chain: compare ``VerifyReport.head`` (the hash of the
-last line, logged by the recorder after every segment) with a copy kept elsewhere.
+changing, removing or reordering a line breaks the chain at the next line. The last line
+has no next line to vouch for it, so the writer seals it: ``manifest.head`` holds the chain
+head (the hash of the last line), replaced after every line; a changed last line, or a
+removed one, no longer matches it. Removing the last lines *and* rewriting the seal leaves a
+shorter valid chain: compare ``VerifyReport.head`` (also logged by the recorder after every
+segment) with a copy kept elsewhere.
 
 ``ManifestWriter`` appends (one writer per folder: the stream's recorder thread);
 ``verify(folder)`` checks the files and the chain and never opens a path outside the folder,
@@ -24,6 +27,7 @@ from pathlib import Path
 from video.file_names import file_inside
 
 MANIFEST_NAME = "manifest.jsonl"
+HEAD_NAME = "manifest.head"  # the chain head after the last line, replaced (atomically) after each line
 GENESIS = "0" * 64
 FORMAT_VERSION = 1
 SEGMENT_SUFFIX = ".ts"
@@ -54,6 +58,7 @@ class VerifyReport:
     segments: int = 0
     problems: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)  # segment files the manifest does not vouch for
+    notes: list[str] = field(default_factory=list)  # worth saying, not a failure
     head: str = GENESIS
 
     @property
@@ -86,7 +91,13 @@ class ManifestWriter:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / MANIFEST_NAME
-        self._seq, self.head, self._listed = _tail_of(self.path)
+        self._seq, self.head, self._listed, before_last = _tail_of(self.path)
+        sealed = _read_seal(folder / HEAD_NAME)
+        # No seal yet (a folder from before seals, or a new one), or a seal one line behind: the
+        # writer stopped between fsyncing a line and replacing the seal. Any other mismatch is
+        # left for verify() to report.
+        if self._seq and sealed in (None, before_last) and sealed != self.head:
+            self._seal()
 
     def append(self, record: SegmentRecord) -> str:
         """Write one line for ``record``; returns the new chain head."""
@@ -103,27 +114,48 @@ class ManifestWriter:
         self._seq += 1
         self.head = line_hash(raw)
         self._listed.add(record.file)
+        self._seal()
         return self.head
+
+    def _seal(self) -> None:
+        """Replace ``manifest.head`` with the current head: written beside, fsynced, renamed over."""
+        seal = self.path.with_name(HEAD_NAME)
+        partial = seal.with_name(HEAD_NAME + ".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, self.head.encode() + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(partial, seal)
 
     def is_listed(self, name: str) -> bool:
         return name in self._listed
 
 
-def _tail_of(path: Path) -> tuple[int, str, set[str]]:
-    """Next sequence number, chain head and listed file names of an existing manifest."""
-    seq, head, listed = 0, GENESIS, set()
+def _read_seal(path: Path) -> str | None:
+    """The head a ``manifest.head`` file holds, or None when there is none (or it cannot be read)."""
+    try:
+        return path.read_bytes()[:200].decode("ascii", "replace").strip()
+    except OSError:
+        return None
+
+
+def _tail_of(path: Path) -> tuple[int, str, set[str], str]:
+    """Next sequence number, chain head, listed file names and the head before the last line."""
+    seq, head, listed, before = 0, GENESIS, set(), GENESIS
     if not path.exists():
-        return seq, head, listed
+        return seq, head, listed, before
     with path.open("rb") as manifest:
         for raw in manifest:
             raw = raw.rstrip(b"\n")
             seq += 1
-            head = line_hash(raw)
+            before, head = head, line_hash(raw)
             try:
                 listed.add(str(json.loads(raw)["file"]))
             except (ValueError, KeyError, TypeError):
                 pass  # a damaged line; verify() will name it
-    return seq, head, listed
+    return seq, head, listed, before
 
 
 def verify(folder: Path) -> VerifyReport:
@@ -149,7 +181,22 @@ def verify(folder: Path) -> VerifyReport:
     for path in sorted(folder.glob(f"*{SEGMENT_SUFFIX}")):
         if path.name not in listed:
             report.unlisted.append(path.name)
+    _check_seal(folder, report)
     return report
+
+
+def _check_seal(folder: Path, report: VerifyReport) -> None:
+    """The last line against ``manifest.head``: nothing after it vouches for it otherwise."""
+    sealed = _read_seal(folder / HEAD_NAME)
+    if sealed is None:
+        if report.segments:
+            report.notes.append(f"no {HEAD_NAME}: the manifest's last line is vouched for by nothing "
+                                "(a folder recorded before seals); compare the head with a copy kept elsewhere")
+    elif sealed != report.head:
+        report.problems.append(
+            f"{HEAD_NAME} does not match the manifest's last line: that line was changed, or lines were "
+            "removed, after they were written (or the recorder stopped between writing a line and its "
+            "seal; it re-seals that case when it starts again)")
 
 
 def _check_line(folder: Path, raw: bytes, number: int, prev: str, listed: set[str]) -> str | None:

@@ -2,8 +2,9 @@
 
 A stream id comes from a config file or from the bus: it may hold ``/``, ``..``, NUL or
 anything else. Names made here contain only ASCII letters, digits, ``-``, ``_`` and
-inner dots, never start with a dot and stay short, so joined to a folder they always
-name a file directly inside it.
+inner dots, never start or end with a dot and stay short, so joined to a folder they always
+name a file directly inside it. Nor are they a Windows device name (``CON``, ``NUL``,
+``COM1``…), so recordings copied to a Windows PC for review keep their folder names.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from pathlib import Path
 MAX_STEM_CHARS = 64
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 FALLBACK_STEM = "stream"
+WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                             *(f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789")})
 
 
 def safe_stem(stream_id: str) -> str:
-    """A file-name part for ``stream_id``: unsafe runs become ``_``; never empty, never dot-led."""
-    stem = _UNSAFE.sub("_", stream_id)[:MAX_STEM_CHARS].lstrip(".")
+    """A file-name part for ``stream_id``: unsafe runs become ``_``; never empty, no dot at either end."""
+    stem = _UNSAFE.sub("_", stream_id)[:MAX_STEM_CHARS].strip(".")
+    if stem.partition(".")[0].upper() in WINDOWS_DEVICES:
+        stem = "_" + stem
     return stem or FALLBACK_STEM
 
 

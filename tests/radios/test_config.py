@@ -26,6 +26,8 @@ SECRET = "s3cr3t-Pa55"
 def write(folder: Path, text: str, name: str = "mcv.toml") -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
+    if name != "mcv.toml" and not name.endswith(".pem"):  # a password file: private, as mcv demands
+        path.chmod(0o600)
     return path
 
 
@@ -73,6 +75,7 @@ password_file = "broker.password"
 ca_file = "ca.pem"
 [uplink]
 url = "mqtt://hq.example.org"
+allow_plaintext = true
 [store]
 path = "db/mcv.sqlite3"
 """)
@@ -320,8 +323,8 @@ def test_deeply_nested_toml_is_a_config_error(tmp_path):
 
 
 def test_uplink_drain_and_compaction_keys(tmp_path):
-    defaults = load_config(write(tmp_path, '[uplink]\nurl = "mqtt://hq"\n')).uplink
+    defaults = load_config(write(tmp_path, '[uplink]\nurl = "mqtts://hq"\n')).uplink
     assert (defaults.link_kbps, defaults.drain_share_percent, defaults.positions_kept_per_unit) == (0, 50, 10)
-    loaded = load_config(write(tmp_path, '[uplink]\nurl = "mqtt://hq"\nlink_kbps = 2000\n'
+    loaded = load_config(write(tmp_path, '[uplink]\nurl = "mqtts://hq"\nlink_kbps = 2000\n'
                                          'drain_share_percent = 30\npositions_kept_per_unit = 3\n')).uplink
     assert (loaded.link_kbps, loaded.drain_share_percent, loaded.positions_kept_per_unit) == (2000, 30, 3)

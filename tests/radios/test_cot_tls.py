@@ -55,6 +55,7 @@ def certs(tmp_path_factory):
     make_certificate(folder, "client", "ca", passphrase=PASSPHRASE)
     make_certificate(folder, "stranger", "other-ca")
     (folder / "passphrase").write_text(PASSPHRASE + "\n")
+    (folder / "passphrase").chmod(0o600)
     return folder
 
 
@@ -209,6 +210,8 @@ def test_tls_urls_and_the_config_keys(tmp_path, certs):
                          ('key_password_file = "passphrase"\nca_file = "missing.crt"\n', "links[0].ca_file")):
         (tmp_path / "empty").write_text("")
         (tmp_path / "passphrase").write_text(PASSPHRASE)
+        (tmp_path / "empty").chmod(0o600)
+        (tmp_path / "passphrase").chmod(0o600)
         config.write_text(link.replace(f'ca_file = "{certs}/ca.crt"\n', "") + extra)
         with pytest.raises(ConfigError, match=re.escape(words)):
             load_config(config)

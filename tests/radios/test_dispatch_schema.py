@@ -58,6 +58,7 @@ def test_a_state_refuses_an_unknown_backhaul_and_too_many_streams():
 
 def test_the_dispatch_table_reads_its_secret_and_refuses_a_wrong_scheme(tmp_path: Path):
     (tmp_path / "dispatch.password").write_text("vehicle-to-hq-2026\n")
+    (tmp_path / "dispatch.password").chmod(0o600)
     path = tmp_path / "mcv.toml"
     path.write_text('[dispatch]\nurl = "srt://hq:9000?streamid={vehicle}/{stream}"\n'
                     'password_file = "dispatch.password"\nstream_kbps = 800\n')

@@ -136,6 +136,7 @@ LINK = '\n[[links]]\nid = "field"\ntype = "mqtt"\nurl = "{url}"\n{extra}'
 
 def test_config_maps_devices_and_hides_the_password(tmp_path, broker):
     (tmp_path / "field.pass").write_text("s3cret\n")
+    (tmp_path / "field.pass").chmod(0o600)
     mapping = ('username = "mcv"\npassword_file = "field.pass"\n\n[[links.mapping]]\nid = "acme"\n'
                'topic = "acme/+/gps"\nlat = "gps.latitude"\nlon = "gps.longitude"\n')
     config = load_config(write_config(tmp_path, broker, LINK.format(url="mqtts://field.example:8884", extra=mapping)))
@@ -182,7 +183,7 @@ def certs(tmp_path_factory):
     make_certificate(folder, "server", "ca", ip="127.0.0.1")
     make_certificate(folder, "client", "ca")
     for path in folder.iterdir():
-        path.chmod(0o644)
+        path.chmod(0o600 if path.name == "client.key" else 0o644)  # the gateway's key stays private
     folder.chmod(0o755)
     return folder
 
@@ -209,6 +210,7 @@ def field_broker(tmp_path, certs):
 
 def start_gateway(tmp_path: Path, vehicle_broker: LocalBroker, link: str):
     (tmp_path / "field.pass").write_text("s3cret\n")
+    (tmp_path / "field.pass").chmod(0o600)
     config = load_config(write_config(tmp_path, vehicle_broker, link))
     store = Store(config.store_path)
     gateway = Gateway(config, store)
@@ -269,6 +271,7 @@ def test_mapped_and_own_devices_become_retained_responders_and_garbage_is_counte
 
 def test_a_wrong_password_is_a_clear_down_state(tmp_path, broker, field_broker):
     (tmp_path / "wrong.pass").write_text("guess\n")
+    (tmp_path / "wrong.pass").chmod(0o600)
     extra = 'username = "mcv"\npassword_file = "wrong.pass"\n'
     gateway, store = start_gateway(tmp_path, broker, LINK.format(url=field_broker.url, extra=extra))
     try:
