@@ -35,6 +35,7 @@ SESSION_EXPIRY_S = 24 * 3600
 DROP_LOG_EVERY = 1000  # after the first, one warning per this many refused messages
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
+REPLY_PREFIX = "mcv/reply/"  # every answer goes under here, to the asking client's own topic
 READ_BATCH = 256  # packets read from memory in one turn before the loop writes and looks around
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
 # CONNACK codes of a broker that does not speak MQTT 5: 3.1.1's "unacceptable protocol
@@ -113,7 +114,7 @@ class MqttBus:
         self._tls: _TlsContext | None = None
         self._refused: str | None = None   # bus thread: why the broker refused the last CONNECT
         self._fall_back = False
-        self.reply_topic = f"mcv/reply/{settings.client_id}"
+        self.reply_topic = f"{REPLY_PREFIX}{settings.client_id}"
         # Made by start() and closed by the network thread: a bus never started holds no socket.
         self._wake_reader: socket.socket | None = None
         self._wake_writer: socket.socket | None = None
@@ -420,6 +421,11 @@ class MqttBus:
         response_topic = getattr(props, "ResponseTopic", None)
         if not response_topic:
             log.warning("request on %s without a response topic dropped", message.topic)
+            return
+        if not response_topic.startswith(REPLY_PREFIX) or any(ch in response_topic for ch in "+#\0"):
+            # Replying anywhere else would let whoever may ask have us publish on a topic of our choosing.
+            log.warning("request on %s dropped: its response topic %r is not under %s", message.topic,
+                        response_topic[:80], REPLY_PREFIX)
             return
         try:
             reply = handler(message.payload)

@@ -93,6 +93,33 @@ def test_request_gets_the_servers_reply(broker):
         server.stop()
 
 
+def test_a_request_naming_a_response_topic_outside_the_reply_tree_gets_no_answer(broker):
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    server = make_bus(broker, "server")
+    server.serve("cmd/echo", lambda request: b"answer:" + request)
+    server.start()
+    asker = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="asker", protocol=mqtt.MQTTv5)
+    try:
+        assert server.wait_connected(5)
+        with Recorder(broker, "#") as watcher:
+            asker.connect(broker.host, broker.port)
+            asker.loop_start()
+            for topic in ("mcv/v1/cmd-1/alarm/forged", "mcv/reply/asker"):
+                props = Properties(PacketTypes.PUBLISH)
+                props.ResponseTopic, props.CorrelationData = topic, b"1"
+                asker.publish("cmd/echo", topic.encode(), qos=1, properties=props).wait_for_publish(5)
+            assert wait_until(lambda: watcher.on("mcv/reply/asker") == [b"answer:mcv/reply/asker"], 5)
+            assert watcher.on("mcv/v1/cmd-1/alarm/forged") == []
+    finally:
+        asker.loop_stop()
+        asker.disconnect()
+        server.stop()
+
+
 def test_request_without_a_server_times_out_with_none(broker):
     client = make_bus(broker, "client")
     client.start()
