@@ -54,8 +54,10 @@ rm -f "$ROOT/usr/share/applications/mimeinfo.cache"  # the system's triggers bui
 install -m 644 "$REPO"/installer/systemd/*.service "$ROOT/lib/systemd/system/"
 install -m 644 "$REPO/installer/mosquitto/mcv-vehicle.conf" "$REPO/installer/mosquitto/mcv.acl" \
     "$ROOT/etc/mcv/mosquitto/"
-install -m 644 "$REPO/resources/mcv.example.toml" "$REPO/docs/install.md" \
-    "$REPO/installer/mosquitto/mcv-bridge.conf.example" "$ROOT/usr/share/doc/mcv/"
+install -m 644 "$REPO/resources/mcv.example.toml" "$REPO/docs/install.md" "$REPO/docs/security.md" \
+    "$REPO/installer/mosquitto/mcv-bridge.conf.example" "$REPO/installer/mosquitto/mcv-hq.acl" \
+    "$ROOT/usr/share/doc/mcv/"
+install -m 755 "$REPO/installer/mosquitto/make_passwd.sh" "$ROOT/usr/share/doc/mcv/"
 
 cat >"$ROOT/DEBIAN/control" <<CONTROL
 Package: mcv
