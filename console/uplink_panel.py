@@ -92,10 +92,19 @@ class UplinkPanel(QWidget):
             return self.tr("No video goes to HQ: the gateway has not reported video dispatch.")
         backhaul = {"up": self.tr("Backhaul up"), "down": self.tr("Backhaul DOWN: video waits"),
                     "not_configured": self.tr("No uplink configured")}.get(state.backhaul, state.backhaul)
-        link = (self.tr("link {kbps} kb/s").format(kbps=state.capacity_kbps) if state.capacity_kbps
-                else self.tr("link capacity unknown"))
-        return self.tr("{backhaul} · budget {budget} kb/s ({link}) · to {target}").format(
-            backhaul=backhaul, budget=state.budget_kbps, link=link, target=state.target)
+        return self.tr("{backhaul} · {link} · budget {budget} kb/s · to {target}").format(
+            backhaul=backhaul, budget=state.budget_kbps, link=self.capacity_text(state), target=state.target)
+
+    def capacity_text(self, state: DispatchState) -> str:
+        """The backhaul's capacity and how it is known: ``capacity 1.8 Mbit/s (measured)``."""
+        if not state.capacity_kbps:
+            return self.tr("capacity unknown")
+        kbps = state.capacity_kbps
+        rate = (self.tr("{mbps:.1f} Mbit/s").format(mbps=kbps / 1000) if kbps >= 1000
+                else self.tr("{kbps} kb/s").format(kbps=kbps))
+        if state.capacity_source == "measured":
+            return self.tr("capacity {rate} (measured)").format(rate=rate)
+        return self.tr("capacity {rate} (configured)").format(rate=rate)
 
     def state_label(self, state: str) -> str:
         return {

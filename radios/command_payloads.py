@@ -175,6 +175,7 @@ def _check_task_units(units: list) -> None:
 
 DISPATCH_ACTIONS = ("start", "stop")
 DISPATCH_STATES = ("idle", "starting", "sending", "transcoding", "waiting_backhaul", "held", "failed")
+CAPACITY_SOURCES = ("", "measured", "configured")  # how capacity_kbps is known; empty while unknown
 MAX_DISPATCHED = 64
 
 
@@ -208,10 +209,12 @@ class DispatchState(Payload):
     capacity_kbps: int | None = None
     target: str = ""
     streams: list = field(default_factory=list)
+    capacity_source: str = ""  # "measured" from what the pushes deliver, or "configured" ([uplink] link_kbps)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_choice("backhaul", self.backhaul, BACKHAUL_STATES)
+        _check_choice("capacity_source", self.capacity_source, CAPACITY_SOURCES)
         if len(self.streams) > MAX_DISPATCHED:
             raise PayloadError(f"at most {MAX_DISPATCHED} streams go to HQ, not {len(self.streams)}")
         for entry in self.streams:

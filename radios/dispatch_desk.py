@@ -169,7 +169,8 @@ class DispatchDesk:
         backhaul = snap.backhaul if snap.backhaul in BACKHAUL_STATES else "down"
         try:
             state = DispatchState.create(SRC, backhaul=backhaul, budget_kbps=snap.budget_kbps,
-                                         capacity_kbps=snap.capacity_kbps, target=snap.target, streams=entries)
+                                         capacity_kbps=snap.capacity_kbps, target=snap.target, streams=entries,
+                                         capacity_source=snap.capacity_source)
         except PayloadError as exc:  # our own figures: a bug, not input from the field
             log.error("video dispatch state not published: %s", exc)
             return

@@ -14,6 +14,7 @@ import threading
 import time
 
 OUTPUT_WINDOW_S = 2.0  # the measured bitrate is over this window
+PROGRESS_PERIOD_S = 0.5  # ffmpeg's -stats_period (video/dispatch_target.py)
 ERROR_LINES_KEPT = 12
 JOIN_TIMEOUT_S = 5.0
 
@@ -71,8 +72,16 @@ class ProgressReader:
             return len(self._sizes) >= 2 and self._sizes[-1][1] > self._sizes[0][1]
 
     def kbps(self) -> float:
+        """What the child put on the wire over the last window, in kb/s (any thread).
+
+        A child whose writes block on a full link prints no progress until they return: the
+        span then runs to now (less one progress period, the usual age of the last line), so
+        the figure falls with what really goes out instead of repeating the last one.
+        """
+        now = time.monotonic()
         with self._lock:
             if len(self._sizes) < 2 or self._sizes[-1][0] <= self._sizes[0][0]:
                 return 0.0
             (first_at, first), (last_at, last) = self._sizes[0], self._sizes[-1]
-        return round((last - first) * 8 / 1000 / (last_at - first_at), 1)
+        span = max(last_at - first_at, now - first_at - PROGRESS_PERIOD_S)
+        return round((last - first) * 8 / 1000 / span, 1)

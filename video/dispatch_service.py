@@ -10,6 +10,10 @@ quality, failure, pause for the backhaul) and ``on_change()`` when what goes up 
 Both are called on whichever thread caused the change (the bus thread for a request, the
 uplink's for the backhaul, a worker's for its status), never while a lock is held.
 
+The budget follows the backhaul's measured capacity: each worker's status report feeds
+``CapacityEstimatePolicy`` (video/dispatch_capacity.py) with what the pushes deliver and
+whether one falls behind its camera; a new estimate is logged and re-plans every stream.
+
 Besides the config's ``[[streams]]``, a drone's or TAK device's video that the gateway's
 catalogue announced (``offer``, from the bus thread) can be sent, if its url is
 ``rtsp://``: the gateway pulls it as announced, without credentials.
@@ -18,12 +22,17 @@ catalogue announced (``offer``, from the bus thread) can be sent, if its url is
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from radios.config import DispatchConfig
-from video.dispatch_policy import COPY, HOLD, TRANSCODE, DispatchBudget, DispatchPlan, DispatchPolicy
+from video.dispatch_capacity import CONFIGURED, CapacityEstimate, CapacityEstimatePolicy, DeliverySample
+from video.dispatch_policy import (
+    BACKHAUL_DOWN, COPY, HOLD, TRANSCODE, DispatchBudget, DispatchPlan, DispatchPolicy,
+)
 from video.dispatch_target import DispatchTarget
 from video.dispatch_worker import FAILED, IDLE, SENDING, TRANSCODING, DispatchStatus, DispatchWorker
 from video.stream_settings import StreamSettings
@@ -33,6 +42,7 @@ log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
 OFFERED_SCHEMES = ("rtsp", "rtsps")  # an announced stream is pulled only as RTSP, never file:// or udp://
 BACKHAUL_UP_STATES = ("up", "not_configured")  # with no uplink configured the vehicle's own link is trusted
+LAG_BEHIND_S = 0.5  # a push whose camera's packets wait this long for ffmpeg is held back by the link
 
 EventCallback = Callable[[str, str], None]
 
@@ -46,6 +56,7 @@ class DispatchSnapshot:
     capacity_kbps: int | None
     target: str
     streams: tuple[DispatchStatus, ...]
+    capacity_source: str = ""  # "measured" or "configured"; empty while the capacity is unknown
 
 
 class DispatchService:
@@ -53,13 +64,22 @@ class DispatchService:
 
     def __init__(self, config: DispatchConfig, vehicle: str, streams: Iterable[StreamSettings],
                  capacity_kbps: int | None = None, *, on_event: EventCallback | None = None,
-                 on_change: Callable[[], None] | None = None, ffmpeg: str | None = None) -> None:
+                 on_change: Callable[[], None] | None = None, ffmpeg: str | None = None,
+                 capacity: CapacityEstimatePolicy | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``capacity_kbps`` is the configured link (``[uplink] link_kbps``): the estimate's ceiling and
+        first guess; without it the ceiling is what ``total_kbps`` needs. ``capacity`` replaces the
+        estimator (tests pass shorter times)."""
         if not config.url:
             raise ValueError("video dispatch needs [dispatch] url")
         self.config = config
         self.vehicle = vehicle
-        self.capacity_kbps = capacity_kbps or None
+        self.configured_kbps = capacity_kbps or None
         self.policy = DispatchPolicy(DispatchBudget(config.stream_kbps, config.total_kbps, config.headroom_percent))
+        ceiling = self.configured_kbps or math.ceil(config.total_kbps * 100 / max(1, 100 - config.headroom_percent))
+        self._capacity = capacity or CapacityEstimatePolicy(max(ceiling, 100))
+        self._capacity_lock = threading.Lock()  # guards _capacity (workers' threads sample it)
+        self._clock = clock
         self._streams = {stream.id: stream for stream in streams}
         self._ffmpeg = ffmpeg
         self._on_event = on_event
@@ -170,9 +190,31 @@ class DispatchService:
             workers = list(self._workers.values())
             backhaul = self._backhaul
         up = backhaul in BACKHAUL_UP_STATES
-        return DispatchSnapshot(backhaul=backhaul, budget_kbps=self.policy.available_kbps(up, self.capacity_kbps),
-                                capacity_kbps=self.capacity_kbps, target=self.target_shown,
-                                streams=tuple(worker.status() for worker in workers))
+        with self._capacity_lock:
+            estimate = self._capacity.estimate
+        capacity = self._known(estimate, estimate.kbps)
+        budget = self.policy.available_kbps(up, self._known(estimate, estimate.planned_kbps))
+        return DispatchSnapshot(backhaul=backhaul, budget_kbps=budget, capacity_kbps=capacity,
+                                target=self.target_shown, streams=tuple(worker.status() for worker in workers),
+                                capacity_source=estimate.source if capacity else "")
+
+    @property
+    def capacity_kbps(self) -> int | None:
+        """The backhaul's capacity: measured, or configured; None when unknown (any thread)."""
+        with self._capacity_lock:
+            estimate = self._capacity.estimate
+        return self._known(estimate, estimate.kbps)
+
+    def _planned_kbps(self) -> int | None:
+        """What the budget is planned on: the capacity and what is being probed beyond it."""
+        with self._capacity_lock:
+            estimate = self._capacity.estimate
+        return self._known(estimate, estimate.planned_kbps)
+
+    def _known(self, estimate: CapacityEstimate, kbps: int) -> int | None:
+        if estimate.source == CONFIGURED and self.configured_kbps is None:
+            return None  # no link configured and none measured narrower than total_kbps needs
+        return kbps
 
     @property
     def chosen(self) -> list[str]:
@@ -186,7 +228,7 @@ class DispatchService:
         with self._lock:
             workers = dict(self._workers)
             up = self._backhaul in BACKHAUL_UP_STATES
-        plans = self.policy.decide(up, self.capacity_kbps, [w.source() for w in workers.values()],
+        plans = self.policy.decide(up, self._planned_kbps(), [w.source() for w in workers.values()],
                                    current={sid: w.plan for sid, w in workers.items()})
         for stream_id, plan in plans.items():
             workers[stream_id].set_plan(plan)
@@ -201,7 +243,33 @@ class DispatchService:
         if worker.plan.mode not in (HOLD,) and worker.source().kbps is not None:
             self._replan()
         self._log_status(worker, status)
+        self._sample_capacity()
         self._changed()
+
+    def _sample_capacity(self) -> None:
+        """A worker's thread: feed the capacity estimate what the pushes deliver; re-plan when it moves."""
+        with self._lock:
+            workers = list(self._workers.values())
+            up = self._backhaul in BACKHAUL_UP_STATES
+        sending = [(worker, worker.status()) for worker in workers]
+        sending = [(worker, status) for worker, status in sending if status.state in (SENDING, TRANSCODING)]
+        settle = self._capacity.settle_s  # a push just started (x264 warming up, buffers filling) proves nothing
+        wants_more = any(worker.plan.share_kbps < self.config.stream_kbps and (
+            worker.plan.mode == TRANSCODE or worker.plan.mode == HOLD and worker.plan.reason != BACKHAUL_DOWN)
+            for worker in workers)
+        sample = DeliverySample(at=self._clock(), delivered_kbps=sum(worker.delivered_kbps() for worker, _ in sending),
+                                behind=any(worker.lag_s() > LAG_BEHIND_S and worker.sending_for_s() >= settle
+                                           for worker, _ in sending),
+                                sending=up and bool(sending), wants_more=wants_more)
+        with self._capacity_lock:
+            before = self._capacity.estimate
+            after = self._capacity.observe(sample)
+        if after is before:
+            return
+        text = describe_capacity(after, configured=self.configured_kbps is not None)
+        log.info("Backhaul capacity for video to HQ %s", text)
+        self._event("info", f"Backhaul to HQ {text}: video to HQ may use {self.snapshot().budget_kbps} kb/s")
+        self._replan()
 
     def _log_status(self, worker: DispatchWorker, status: DispatchStatus) -> None:
         """One log entry per start, change of quality and new failure of a stream."""
@@ -247,6 +315,15 @@ class DispatchService:
 def _reason(detail: str) -> str:
     """A failure's reason without the worker's "; trying again in N s", so each reason is logged once."""
     return detail.partition("; trying again")[0]
+
+
+def describe_capacity(estimate: CapacityEstimate, configured: bool = True) -> str:
+    """The capacity for the log: ``measured at 1100 kb/s (the pushes fell behind …)``."""
+    if estimate.source == CONFIGURED and configured:
+        return f"back to its configured {estimate.kbps} kb/s ({estimate.reason})"
+    if estimate.source == CONFIGURED:
+        return f"no longer measured below what [dispatch] total_kbps needs ({estimate.reason})"
+    return f"measured at {estimate.kbps} kb/s ({estimate.reason})"
 
 
 def describe_plan(plan: DispatchPlan) -> str:

@@ -31,6 +31,13 @@ ffmpeg put out each frame two frames (80 ms at 25 frames/s) later from MPEG-TS t
 (docs/video_dispatch.md, the benchmark)."""
 MAX_REASON_CHARS = 240
 _PLACEHOLDER = re.compile(r"\{(vehicle|stream|password)\}")
+SEND_BUFFER_S = 1.0
+"""The TCP send buffer of an RTMP push holds this long of the stream's share (64 KiB at least).
+Linux grows an unset one to megabytes, which a narrow link fills for tens of seconds before
+ffmpeg's writes slow down; sized like this, a push the link cannot carry falls behind its
+camera within seconds, which is how the capacity is measured (video/dispatch_capacity.py),
+and a round trip of up to about a second still does not hold a stream below its share."""
+MIN_SEND_BUFFER = 65_536
 FORMATS = {"srt": "mpegts", "rtmp": "flv", "rtmps": "flv"}
 
 
@@ -109,6 +116,8 @@ class DispatchTarget:
         else:
             args += ["-c:v", "copy"]
         args += ["-f", self.format, "-flush_packets", "1"]
+        if self.format == "flv":
+            args += ["-send_buffer_size", str(send_buffer_bytes(plan.share_kbps))]
         if self.passphrase:
             args += ["-passphrase", self.passphrase]
         return args + [self.url]
@@ -153,6 +162,11 @@ class DispatchTarget:
             if secret:
                 text = text.replace(secret, MASK)
         return text
+
+
+def send_buffer_bytes(share_kbps: int) -> int:
+    """The RTMP push's TCP send buffer for a stream's share (``SEND_BUFFER_S`` of it)."""
+    return max(MIN_SEND_BUFFER, int(share_kbps * 1000 / 8 * SEND_BUFFER_S))
 
 
 def urlsplit_password(url: str) -> str | None:

@@ -12,6 +12,8 @@ backoff (``ReconnectPolicy``), so a restarted listener at HQ gets the stream bac
 A plan that does not send (``hold`` while the backhaul is down, ``probe`` while the
 source's bitrate is measured) ends the child and keeps the pull, so sending resumes at the
 next key frame once the plan allows it. A new plan restarts the child with new arguments.
+``lag_s`` (how long camera packets wait for the child) and ``delivered_kbps`` tell the
+capacity estimate whether the link holds the push back, and what it carries meanwhile.
 ``on_status`` is called on the dispatch thread or the ingest's threads, one call at a time.
 """
 
@@ -93,6 +95,9 @@ class DispatchWorker:
         self._template: av.stream.Stream | None = None  # the input's video stream, once per session
         self._session = 0
         self._child: subprocess.Popen[bytes] | None = None
+        self._progress: ProgressReader | None = None  # the running child's, under _lock
+        self._writing_since: float | None = None  # arrival of the oldest packet being written, under _lock
+        self._sending_since: float | None = None  # when the current child began to send, under _lock
         self._stopping = threading.Event()
         self._restart = threading.Event()  # the plan or the input changed: end the child
         self._thread = threading.Thread(target=self._run, name=f"mcv-video-dispatch-{stream.id}", daemon=True)
@@ -132,6 +137,26 @@ class DispatchWorker:
     def status(self) -> DispatchStatus:
         with self._lock:
             return self._status
+
+    def lag_s(self) -> float:
+        """How long the oldest camera packet has waited for the push (any thread): a link too narrow
+        for the stream holds ffmpeg's writes back, its input pipe fills and packets wait here."""
+        with self._lock:
+            oldest = [at for at in (self._writing_since, self._queue[0].arrived if self._queue else None)
+                      if at is not None]
+        return time.monotonic() - min(oldest) if oldest else 0.0
+
+    def sending_for_s(self) -> float:
+        """How long the current child has been sending (any thread); 0 while it does not."""
+        with self._lock:
+            return time.monotonic() - self._sending_since if self._sending_since is not None else 0.0
+
+    def delivered_kbps(self) -> float:
+        """What the running child put on the wire over the last seconds, now (any thread); the
+        status's ``out_kbps`` is refreshed only between writes, which a full link holds up."""
+        with self._lock:
+            progress = self._progress
+        return progress.kbps() if progress is not None else 0.0
 
     def source(self) -> SourceInfo:
         """What the camera sends, as measured by the pull; ``kbps`` None until it has played a moment."""
@@ -253,6 +278,8 @@ class DispatchWorker:
         with self._lock:
             self._child = child
         progress = ProgressReader(child, self.stream_id)
+        with self._lock:
+            self._progress = progress
         output = None
         try:
             sink = ChildInput(child)
@@ -267,10 +294,13 @@ class DispatchWorker:
                     self._queue.clear()
                     self._queued_bytes = 0
                     changed = self._session != session
+                    self._writing_since = items[0].arrived if items else None
                 if changed:
                     return None
                 for item in items:
                     _mux(output, video, item)
+                with self._lock:
+                    self._writing_since = None
                 if child.poll() is not None:
                     break
                 self._show_progress(plan, progress)
@@ -287,6 +317,9 @@ class DispatchWorker:
                 except (OSError, av.error.FFmpegError, ValueError):
                     pass  # the child is gone; what it had is what HQ got
             self._end_child()
+            with self._lock:
+                self._progress = None
+                self._writing_since = None
             progress.join()
         return self.target.explain(progress.errors(), child.returncode)
 
@@ -341,6 +374,10 @@ class DispatchWorker:
             before = self._status
             self._status = replace(before, state=state, detail=detail, **figures)
             changed = (before.state, before.detail) != (state, detail)
+            if state not in (SENDING, TRANSCODING):
+                self._sending_since = None
+            elif self._sending_since is None:
+                self._sending_since = time.monotonic()
         if changed:
             self._report()
 

@@ -86,3 +86,13 @@ def test_a_missing_ffmpeg_says_what_to_install(tmp_path):
     target = DispatchTarget.for_stream(DispatchConfig(url="srt://hq:9000"), "v", "s", ffmpeg=str(tmp_path / "none"))
     assert "install" in target.available() and DispatchTarget.for_stream(
         DispatchConfig(url="srt://hq:9000"), "v", "s").available() is None
+
+
+def test_an_rtmp_push_has_a_send_buffer_of_a_second_of_its_share_so_a_full_link_holds_it_back():
+    from video.dispatch_target import MIN_SEND_BUFFER, send_buffer_bytes
+
+    args = RTMP.ffmpeg_args(DispatchPlan("cam2", TRANSCODE, 2000, video_kbps=1600, width=1280, height=720, fps=25))
+    assert args[args.index("-send_buffer_size") + 1] == str(250_000) == str(send_buffer_bytes(2000))
+    assert args.index("-send_buffer_size") < len(args) - 1 and args[-1] == RTMP.url
+    assert send_buffer_bytes(100) == MIN_SEND_BUFFER and send_buffer_bytes(0) == MIN_SEND_BUFFER
+    assert "-send_buffer_size" not in SRT.ffmpeg_args(DispatchPlan("drone1", COPY, 2000))  # libsrt has its own

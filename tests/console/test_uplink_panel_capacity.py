@@ -1,0 +1,64 @@
+"""The uplink panel says how much the backhaul carries and how that is known: the gateway's
+retained ``dispatch`` payloads, as a gateway publishes them on a real broker, read by a real
+seat's bus client."""
+
+from __future__ import annotations
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from console.bus_client import BusClient
+from console.dispatch_actions import DispatchActions
+from console.uplink_panel import UplinkPanel
+from radios.bus import BusSettings
+from radios.schema import DispatchState, Topics
+
+TOPICS = Topics("test-1")
+
+
+@pytest.fixture
+def seat(broker, qtbot):
+    bus = BusClient(BusSettings(broker.host, broker.port, "seat-capacity"), TOPICS, source="console@test")
+    actions = DispatchActions(bus, lambda: "communications")
+    panel = UplinkPanel(actions, lambda: [])
+    qtbot.addWidget(panel)
+    bus.start()
+    try:
+        yield panel
+    finally:
+        bus.stop()
+        actions.deleteLater()
+
+
+def publish(broker, state: DispatchState) -> None:
+    """Retain ``state`` on the dispatch topic, as the gateway does."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="gateway-under-test")
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        client.publish(TOPICS.dispatch, state.encode(), qos=1, retain=True).wait_for_publish(5)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+@pytest.mark.parametrize(("capacity", "source", "shown"), [
+    (1800, "measured", "capacity 1.8 Mbit/s (measured)"),
+    (2000, "configured", "capacity 2.0 Mbit/s (configured)"),
+    (640, "measured", "capacity 640 kb/s (measured)"),
+    (None, "", "capacity unknown"),
+])
+def test_the_capacity_and_how_it_is_known_are_shown(seat, broker, qtbot, capacity, source, shown):
+    publish(broker, DispatchState.create("gateway", backhaul="up", budget_kbps=1260, capacity_kbps=capacity,
+                                         capacity_source=source, target="srt://hq.example.org:8890"))
+    qtbot.waitUntil(lambda: shown in seat.summary.text(), timeout=5000)
+    assert "budget 1260 kb/s" in seat.summary.text()
+
+
+@pytest.mark.parametrize("source", ["estimated", "MEASURED", 5, None, ["measured"]])
+def test_a_capacity_source_no_gateway_sends_is_refused(source):
+    from radios.payload import PayloadError
+
+    with pytest.raises(PayloadError):
+        DispatchState.create("gateway", backhaul="up", budget_kbps=1, capacity_source=source)
