@@ -2,11 +2,13 @@
 state and health.
 
 The ingest worker calls the tile's feed on its own threads. The feed converts each frame
-to RGB at the tile's size right there, keeps only the newest one and posts at most one
-queued signal until the GUI thread has taken it, so frames that arrive faster than the
-tile paints are dropped and the ingest thread never waits on the GUI. The GUI thread only
-wraps the buffer in a ``QImage`` and paints it: in-process decoding stalls while the GUI
-thread holds the GIL, so its work per frame stays tiny.
+right there, at the tile's size and in the 32-bit layout Qt's raster engine paints without
+converting again (``video.frames.ScreenScaler``), keeps only the newest one and posts at
+most one queued signal until the GUI thread has taken it, so frames that arrive faster
+than the tile paints are dropped and the ingest thread never waits on the GUI. The GUI
+thread only wraps the buffer in a ``QImage`` and copies it to the screen unscaled:
+in-process decoding stalls while the GUI thread holds the GIL, so its work per frame
+stays tiny.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QMenu, QWidget
 
+from console.tile_bar_cache import TileBarCache, draw_bar
 from radios.config import mask_url
-from video.frames import RgbImage, frame_to_rgb
+from video.frames import ScreenImage, ScreenScaler
 from video.health import StreamHealth, StreamState
 from video.stream_settings import StreamSettings
 
@@ -31,10 +34,11 @@ if TYPE_CHECKING:  # PyAV loads FFmpeg (~50 ms); only the ingest needs it at run
 MIN_TILE_SIZE = QSize(160, 90)
 AGE_SMOOTHING = 0.1
 """Weight of the newest sample in the shown console delay (an exponential moving average)."""
+DELAY_LABEL_PERIOD_S = 0.5
+"""How often the console delay figure on the tile changes: readable, and the health bar is
+drawn again only when its text changes (``TileBarCache``), not at every picture."""
 
 _LOST_RED = QColor("#e5484d")
-_REC_RED = QColor("#ff3b30")
-_OVERLAY_BACK = QColor(0, 0, 0, 150)
 _DIM = QColor(0, 0, 0, 170)
 
 
@@ -42,7 +46,7 @@ _DIM = QColor(0, 0, 0, 170)
 class _Picture:
     """A converted frame waiting to be painted, with the time its data reached the ingest."""
 
-    rgb: RgbImage
+    image: ScreenImage
     received_at: float  # the ingest's stamp (frame.opaque), or when the frame reached the tile if it has none
     generation: int
 
@@ -57,10 +61,11 @@ class TileFeed:
     def __init__(self, tile: VideoTileWidget, generation: int) -> None:
         self._tile = tile
         self._generation = generation
+        self._scaler = ScreenScaler()  # used by this feed's ingest thread only
 
     def on_frame(self, frame: av.VideoFrame) -> None:
         """Called on the ingest thread: convert at the tile's size, keep only the newest."""
-        self._tile._take_frame(frame, self._generation)
+        self._tile._take_frame(frame, self._generation, self._scaler)
 
     def on_health(self, health: StreamHealth) -> None:
         """Called on the ingest or watchdog thread: queue the snapshot to the GUI thread."""
@@ -105,6 +110,9 @@ class VideoTileWidget(QWidget):
         self.painted_frames = 0
         # From a frame's data reaching the ingest to its paint: this console's part of the delay, smoothed.
         self.console_delay_ms: float | None = None
+        self._delay_label: tuple[float, float] | None = None  # (when, figure) the health bar shows
+        self._title_bar = TileBarCache()
+        self._health_bar = TileBarCache()
         self.recording = False  # the gateway records this stream as evidence: the REC dot (set by the wall)
         self.focused = False
         # Painters called as overlay(painter, area) over the picture, e.g. the drone HUD (GUI thread).
@@ -159,8 +167,8 @@ class VideoTileWidget(QWidget):
         parts = []
         if health.state is StreamState.PLAYING and health.fps > 0:  # measured from the second frame on
             parts.append(self.tr("{fps:.0f} fps").format(fps=health.fps))
-        if self.console_delay_ms is not None and health.state is StreamState.PLAYING:
-            parts.append(self.tr("console delay {ms:.0f} ms").format(ms=self.console_delay_ms))
+        if self._delay_label is not None and health.state is StreamState.PLAYING:
+            parts.append(self.tr("console delay {ms:.0f} ms").format(ms=self._delay_label[1]))
         if health.reconnects:
             parts.append(self.tr("{count} reconnects").format(count=health.reconnects))
         if health.bitrate_kbps:
@@ -232,14 +240,14 @@ class VideoTileWidget(QWidget):
 
     # -- frames: the ingest thread ----------------------------------------------------
 
-    def _take_frame(self, frame: av.VideoFrame, generation: int) -> None:
+    def _take_frame(self, frame: av.VideoFrame, generation: int, scaler: ScreenScaler) -> None:
         """Ingest thread: scale to the tile, keep as the newest, wake the GUI once."""
         if generation != self._generation:
             return
         self._newest_frame = frame
         received_at = frame.opaque if isinstance(frame.opaque, float) else time.monotonic()
         width, height = _fit(frame.width, frame.height, *self._target)
-        picture = _Picture(frame_to_rgb(frame, width, height), received_at, generation)
+        picture = _Picture(scaler.scale(frame, width, height), received_at, generation)
         with self._lock:
             self._pending = picture
             wake, self._posted = not self._posted, True
@@ -253,8 +261,8 @@ class VideoTileWidget(QWidget):
             picture, self._pending, self._posted = self._pending, None, False
         if picture is None or picture.generation != self._generation:
             return
-        rgb = picture.rgb
-        self._image = QImage(rgb.data, rgb.width, rgb.height, rgb.stride, QImage.Format_RGB888)
+        image = picture.image
+        self._image = QImage(image.data, image.width, image.height, image.stride, QImage.Format_RGB32)
         self._shown = picture
         self._age_counted = False
         self.update()
@@ -309,13 +317,16 @@ class VideoTileWidget(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         bounds = self.rect()
-        painter.fillRect(bounds, Qt.black)
-        if self._image is not None:
+        if self._image is None:
+            painter.fillRect(bounds, Qt.black)
+        else:
             ratio = self.devicePixelRatioF()
             width, height = _fit(self._image.width(), self._image.height(),
                                  round(bounds.width() * ratio), round(bounds.height() * ratio))
             width, height = round(width / ratio), round(height / ratio)
             picture_rect = QRect((bounds.width() - width) // 2, (bounds.height() - height) // 2, width, height)
+            for strip in _letterbox(bounds, picture_rect):  # black around a picture of another shape
+                painter.fillRect(strip, Qt.black)
             painter.drawImage(picture_rect, self._image)
             self._count_painted()
         lost = self._health.state is StreamState.SIGNAL_LOST
@@ -332,6 +343,9 @@ class VideoTileWidget(QWidget):
         age_ms = (time.monotonic() - self._shown.received_at) * 1000
         previous = self.console_delay_ms
         self.console_delay_ms = age_ms if previous is None else previous + AGE_SMOOTHING * (age_ms - previous)
+        now = time.monotonic()
+        if self._delay_label is None or now - self._delay_label[0] >= DELAY_LABEL_PERIOD_S:
+            self._delay_label = (now, self.console_delay_ms)
 
     def _paint_overlay(self, painter: QPainter, bounds: QRect, lost: bool) -> None:
         base = QFont(self.font())
@@ -340,16 +354,12 @@ class VideoTileWidget(QWidget):
         line = painter.fontMetrics().height() + 4
         top = QRect(0, 0, bounds.width(), line)
         bottom = QRect(0, bounds.height() - line, bounds.width(), line)
-        painter.fillRect(top, _OVERLAY_BACK)
-        painter.fillRect(bottom, _OVERLAY_BACK)
-        painter.setPen(Qt.white)
-        flags = Qt.AlignVCenter | Qt.AlignLeft | Qt.TextSingleLine
-        metrics, room = painter.fontMetrics(), bounds.width() - 12
-        rec_width = self._paint_rec(painter, top) if self.recording else 0
-        painter.setPen(Qt.white)
-        painter.drawText(top.adjusted(6, 0, -6 - rec_width, 0), flags,
-                         metrics.elidedText(self.title_text(), Qt.ElideRight, room - rec_width))
-        painter.drawText(bottom.adjusted(6, 0, -6, 0), flags, metrics.elidedText(self.health_text(), Qt.ElideRight, room))
+        title, health = self.title_text(), self.health_text()
+        rec = self.tr("REC") if self.recording else None
+        self._title_bar.paint(painter, top, (title, rec, base.key()),
+                              lambda bar_painter, bar: draw_bar(bar_painter, bar, base, title, rec))
+        self._health_bar.paint(painter, bottom, (health, base.key()),
+                               lambda bar_painter, bar: draw_bar(bar_painter, bar, base, health))
         centre = self.centre_text()
         if centre:
             big = QFont(base)
@@ -375,23 +385,14 @@ class VideoTileWidget(QWidget):
             painter.setPen(self.palette().color(QPalette.Highlight))
             painter.drawRect(bounds.adjusted(0, 0, -1, -1))
 
-    def _paint_rec(self, painter: QPainter, bar: QRect) -> int:
-        """A red dot and ``REC`` at the right end of the title bar; the room it took."""
-        text = self.tr("REC")
-        metrics = painter.fontMetrics()
-        diameter = max(6, metrics.ascent() - 2)
-        width = diameter + 4 + metrics.horizontalAdvance(text) + 8
-        left = bar.right() - width
-        painter.save()
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(_REC_RED)
-        painter.drawEllipse(left, bar.center().y() - diameter // 2, diameter, diameter)
-        painter.setPen(_REC_RED)
-        painter.drawText(QRect(left + diameter + 4, bar.top(), width - diameter - 4, bar.height()),
-                         Qt.AlignVCenter | Qt.AlignLeft, text)
-        painter.restore()
-        return width
+
+def _letterbox(bounds: QRect, picture: QRect) -> list[QRect]:
+    """The parts of ``bounds`` that ``picture`` (centred inside it) leaves uncovered: at most four strips."""
+    strips = [QRect(bounds.left(), bounds.top(), bounds.width(), picture.top() - bounds.top()),
+              QRect(bounds.left(), picture.bottom() + 1, bounds.width(), bounds.bottom() - picture.bottom()),
+              QRect(bounds.left(), picture.top(), picture.left() - bounds.left(), picture.height()),
+              QRect(picture.right() + 1, picture.top(), bounds.right() - picture.right(), picture.height())]
+    return [strip for strip in strips if strip.width() > 0 and strip.height() > 0]
 
 
 def _fit(width: int, height: int, box_width: int, box_height: int) -> tuple[int, int]:

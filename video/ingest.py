@@ -4,7 +4,7 @@
 ``HealthMeter`` and hands out what it receives:
 
 - ``on_packet(packet)``: every demuxed ``av.Packet`` (all streams), for recording/relay;
-- ``on_frame(frame)``: every decoded ``av.VideoFrame`` (see ``video.frames.frame_to_rgb``),
+- ``on_frame(frame)``: every decoded ``av.VideoFrame`` (see ``video.frames.ScreenScaler``),
   its ``opaque`` the worker's clock (``time.monotonic``) when the packet it was decoded
   from came out of FFmpeg's demuxer, so a consumer can measure receive-to-screen delay;
 - ``on_health(health)``: a ``StreamHealth`` on every change and every second.
@@ -62,9 +62,14 @@ READ_TIMEOUT_S = 3.0
 WATCHDOG_PERIOD_S = 0.1
 HEALTH_REPORT_PERIOD_S = 1.0
 
-ANALYZE_DURATION_US = 200_000
-"""How long FFmpeg may probe after the handshake; RTSP's SDP already names the codec,
-and FFmpeg's default (5 s of probing) would delay the first picture by about a second."""
+ANALYZE_DURATION_US = 1
+"""How long FFmpeg may probe the stream after the handshake, in µs (0 would mean its
+default, 5 s). RTSP's SDP already names the codec and carries its parameter sets; probing
+stops at the first key frame, which FFmpeg keeps and hands out as the first packet. 200 ms
+of probing held that first picture back by 340 ms."""
+
+PROBE_BYTES = 32
+"""FFmpeg's smallest probe: with the SDP, the first decodable picture is all it needs."""
 
 UDP_BUFFER_BYTES = 1 << 20
 """Socket receive buffer for RTP over UDP: a key frame arrives as one burst."""
@@ -307,9 +312,12 @@ class RtspIngestWorker:
         return bool(frames)
 
     def _container_options(self) -> dict[str, str]:
+        # No "fflags nobuffer": it makes FFmpeg drop the packets it probed, and with them
+        # the key frame the probe waited for, so the first picture came a key frame later
+        # (about 1 s on a camera with one key frame a second).
         options = {
-            "fflags": "nobuffer",
             "analyzeduration": str(ANALYZE_DURATION_US),
+            "probesize": str(PROBE_BYTES),
             # Socket I/O timeout in microseconds, so FFmpeg itself notices a silent drop.
             "timeout": str(int(self._read_timeout_s * 1_000_000)),
         }

@@ -35,11 +35,12 @@ a key frame only every few seconds is not mistaken for a stalled one."""
 
 BACKOFF_INITIAL_S = 0.1
 BACKOFF_FACTOR = 2.0
-BACKOFF_CAP_S = 0.5
+BACKOFF_CAP_S = 0.25
 """The cap bounds how late a returning source is noticed: the picture must be back within
-2 s, and a source takes about 1 s from accepting a connection to its first key frame. A
-refused connection on the vehicle LAN costs nothing; an unanswered one is paced by the
-ingest's open timeout instead."""
+2 s, and a source takes up to a key-frame interval (1 s on most cameras) from accepting a
+connection to its first picture. A refused connection on the vehicle LAN costs nothing,
+so four tries a second are cheap; an unanswered one is paced by the ingest's open timeout
+instead, and a refusal that needs a person by ``REFUSED_RETRY_S``."""
 
 REFUSED_RETRY_S = 10.0
 """A refusal needs a person to change something; asking twice a second gains nothing and
