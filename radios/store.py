@@ -24,6 +24,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -37,6 +38,7 @@ from radios.schema import MAX_RECEIPTS, Alarm, Event, Message, Task, UnitState, 
 from radios.write_receipt import WriteReceipt
 
 BUSY_TIMEOUT_MS = 5000
+DISK_FULL_RETRY_S = 1.0  # while the disk is full, the held writes are tried again this often
 MAX_BATCH_OPS = 2000  # ops per transaction; bounds the latency of the first op in a batch
 EVENTS_PER_STATEMENT = 500  # rows per multi-row INSERT (SQLite allows 32766 parameters)
 TABLES = ("units", "positions", "events", "messages", "outbox", "alarms", "tasks")
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     """The store cannot do what was asked; the message names the file, the cause and the fix."""
+
+
+class _DiskFull(Exception):
+    """Writer thread: a transaction failed for want of disk space; its writes are held, not failed."""
 
 
 # --- schema migrations: step N takes a database at user_version N-1 to N -----------
@@ -388,13 +394,41 @@ class Store:
         ready.set_result(None)
         try:
             while batch := self._next_batch():
-                try:
-                    self._commit(conn, batch)
-                except Exception as exc:  # e.g. ROLLBACK failing on a dying disk: keep serving
-                    log.exception("store %s: a batch of %d writes failed", self.path, len(batch))
-                    _fail(batch, exc, self._settled)
+                self._commit_when_room(conn, batch)
         finally:
             conn.close()
+
+    def _commit_when_room(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
+        """Writer thread: commit ``batch``; while the disk is full, hold its writes and try again.
+
+        A write the gateway took is acknowledged to its sender already: failing it on a
+        full disk would lose it. Held writes settle when space returns; on ``close`` they
+        fail with a ``StoreError`` saying why.
+        """
+        full_since = None
+        while batch:
+            try:
+                self._commit(conn, batch)
+                break
+            except _DiskFull as exc:
+                batch = [op for op in batch if not op[2].done()]  # ops committed one by one stay committed
+                if full_since is None:
+                    full_since = time.monotonic()
+                    log.error("store %s: the disk is full (%s); %d writes are held in memory and tried again "
+                              "every %g s; free space on the disk that holds %s", self.path, exc.__cause__,
+                              len(batch) + len(self._pending), DISK_FULL_RETRY_S, self.path.parent)
+                with self._wakeup:
+                    if self._wakeup.wait_for(lambda: self._closed, DISK_FULL_RETRY_S):
+                        _fail(batch, StoreError(f"the store {self.path} closed while its disk was full; "
+                                                f"{len(batch)} writes were not stored"), self._settled)
+                        return
+            except Exception as exc:  # e.g. ROLLBACK failing on a dying disk: keep serving
+                log.exception("store %s: a batch of %d writes failed", self.path, len(batch))
+                _fail(batch, exc, self._settled)
+                return
+        if full_since is not None:
+            log.warning("store %s: the disk has room again; the writes held for %.0f s are stored", self.path,
+                        time.monotonic() - full_since)
 
     def _next_batch(self) -> list[_Op]:
         """Writer thread: wait for ops and take up to ``MAX_BATCH_OPS``; empty once closed and drained."""
@@ -412,12 +446,16 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
+            if _disk_full(exc):
+                raise _DiskFull from exc
             _fail(batch, exc, self._settled)
             return
         try:
             results = _apply_all(conn, batch)
         except Exception as exc:
             conn.rollback()
+            if _disk_full(exc):
+                raise _DiskFull from exc
             if len(batch) == 1:
                 _fail(batch, exc, self._settled)
             else:
@@ -428,6 +466,8 @@ class Store:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.rollback()
+            if _disk_full(exc):
+                raise _DiskFull from exc
             _fail(batch, exc, self._settled)
             return
         for (_, _, receipt), result in zip(batch, results):
@@ -607,6 +647,11 @@ def _fail(batch: list[_Op], exc: BaseException, settled: threading.Condition) ->
         receipt.settle(False, exc)
     with settled:
         settled.notify_all()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """True for SQLite's "database or disk is full" (no space left on the disk of the store)."""
+    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def _canonical_ts(ts: str) -> str:
