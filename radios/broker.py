@@ -73,6 +73,9 @@ class LocalBroker:
             f"user {getpass.getuser()}\n"
             "allow_anonymous true\n"
             "persistence false\n"
+            # The gateway acknowledges a message once it is stored: the default 20 unacknowledged
+            # messages per client would hold a busy field link to 20 per commit.
+            "max_inflight_messages 1000\n"
             "log_dest stderr\n"
             "log_type error\n"
             "log_type warning\n"

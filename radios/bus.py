@@ -4,12 +4,20 @@
 connects, reconnects as ``ReconnectPolicy`` decides, resubscribes after every
 connect, and offers MQTT 5 request/response. Every callback it makes runs on that
 network thread; callers that own a GUI must hand the work over to their own thread.
+
+A QoS 1 message is acknowledged to the broker only once its handler is done with it:
+at once, or, when ``on_message`` returns a store's ``WriteReceipt``, once that write
+has committed. Until then the broker keeps the message for this session, so a
+gateway killed between taking a message and storing it gets it again on reconnect
+instead of losing it. Acknowledgements leave in the order the messages came, as MQTT
+requires.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 import select
 import socket
 import ssl
@@ -35,6 +43,7 @@ SESSION_EXPIRY_S = 24 * 3600
 DROP_LOG_EVERY = 1000  # after the first, one warning per this many refused messages
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
+ACK_POLL_S = 0.002  # while an acknowledgement waits for a commit, the loop looks this often
 REPLY_PREFIX = "mcv/reply/"  # every answer goes under here, to the asking client's own topic
 READ_BATCH = 256  # packets read from memory in one turn before the loop writes and looks around
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
@@ -42,7 +51,7 @@ DEFAULT_REQUEST_TIMEOUT_S = 5.0
 # version" (paho reads it as 1 under v5) and 5.0's "unsupported protocol version".
 UNSUPPORTED_PROTOCOL_CODES = (0x01, 0x84)
 
-MessageCallback = Callable[[str, bytes, bool], None]
+MessageCallback = Callable[[str, bytes, bool], object]   # may return a WriteReceipt to acknowledge after
 StateCallback = Callable[[str, str], None]
 ReplyCallback = Callable[["bytes | None"], None]
 RequestHandler = Callable[[bytes], bytes]
@@ -109,6 +118,7 @@ class MqttBus:
         self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._resubscribe_mid: int | None = None
+        self._acks: deque[tuple[int, int, object]] = deque()  # bus thread: (mid, qos, receipt or None), in order
         self.dropped = 0  # messages refused because the outgoing queue was full
         self.protocol = mqtt.MQTTv5
         self._tls: _TlsContext | None = None
@@ -225,7 +235,7 @@ class MqttBus:
         s = self.settings
         v5 = self.protocol == mqtt.MQTTv5
         client = BufferedClient(CallbackAPIVersion.VERSION2, client_id=s.client_id, protocol=self.protocol,
-                                clean_session=None if v5 else not s.persistent_session)
+                                clean_session=None if v5 else not s.persistent_session, manual_ack=True)
         if s.username:
             client.username_pw_set(s.username, s.password)
         if s.tls:
@@ -316,7 +326,8 @@ class MqttBus:
             readable = [sock]
         else:
             try:
-                readable, writable, _ = select.select([sock, self._wake_reader], writable, [], LOOP_TICK_S)
+                tick = ACK_POLL_S if self._acks else LOOP_TICK_S
+                readable, writable, _ = select.select([sock, self._wake_reader], writable, [], tick)
             except (OSError, ValueError):
                 return False
         if self._wake_reader in readable:
@@ -327,6 +338,7 @@ class MqttBus:
                     return False
                 if not _pending(sock):
                     break
+        self._send_due_acks()
         if (writable or self._client.want_write()) and self._client.socket() is not None \
                 and self._client.loop_write() != mqtt.MQTT_ERR_SUCCESS:
             return False
@@ -377,6 +389,7 @@ class MqttBus:
             self._fall_back = protocol_after_refusal(self.protocol, reason_code.value) is not None
             self._refused = f"broker refused the connection: {reason_code}"
             return
+        self._acks.clear()  # those were the last connection's; the broker sends them again in this session
         with self._lock:
             subscriptions = dict(self._subscriptions)
         subscriptions[self.reply_topic] = (1, True)
@@ -398,7 +411,13 @@ class MqttBus:
         self._connected.clear()
 
     def _handle_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        """paho's on_message (bus thread): replies, requests, then everything else."""
+        """paho's on_message (bus thread): hand the message on, then queue its acknowledgement."""
+        receipt = self._hand_on(message)
+        if message.qos:
+            self._acks.append((message.mid, message.qos, receipt if hasattr(receipt, "done") else None))
+
+    def _hand_on(self, message: mqtt.MQTTMessage) -> object:
+        """Bus thread: replies, requests, then everything else; what ``on_message`` returned, if it took it."""
         props = getattr(message, "properties", None)
         correlation = getattr(props, "CorrelationData", None)
         if message.topic == self.reply_topic:
@@ -406,16 +425,27 @@ class MqttBus:
                 request = self._pending.pop(correlation, None) if correlation else None
             if request is not None:
                 request.on_reply(message.payload)
-            return
+            return None
         with self._lock:
             handler = self._handlers.get(message.topic)
         if handler is not None:
             self._answer(handler, message, props, correlation)
-            return
+            return None
         try:
-            self._on_message(message.topic, message.payload, bool(message.retain))
+            return self._on_message(message.topic, message.payload, bool(message.retain))
         except Exception:  # a subscriber's bug must not take the bus down
             log.exception("message handler failed for %s", message.topic)
+            return None
+
+    def _send_due_acks(self) -> None:
+        """Bus thread: acknowledge, in order, every message whose write has settled (or needed none)."""
+        acks = self._acks
+        while acks:
+            mid, qos, receipt = acks[0]
+            if receipt is not None and not receipt.done():
+                return
+            acks.popleft()
+            self._client.ack(mid, qos)  # a failed write is logged by the store; holding the ack would stall the link
 
     def _answer(self, handler: RequestHandler, message: mqtt.MQTTMessage, props, correlation) -> None:
         response_topic = getattr(props, "ResponseTopic", None)

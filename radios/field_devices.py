@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # Body cameras report every few seconds; a minute of silence from all of them is worth a look.
 DEVICE_QUIET_S = 60.0
 
-PositionCallback = Callable[[UnitState], None]
+PositionCallback = Callable[[UnitState], object]   # may return the store's receipt: acknowledged once durable
 StatusCallback = Callable[[LinkStatus], None]
 
 
@@ -138,13 +138,17 @@ class FieldDeviceLink:
             self._bus_detail = explain_refusal(detail)
             self._feed("closed")
 
-    def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        """Bus thread: one device message into a unit state, or counted and dropped."""
+    def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> object:
+        """Bus thread: one device message into a unit state, or counted and dropped.
+
+        Returns what ``on_position`` returned (the store's receipt): the bus acknowledges
+        the message to the broker once that write has committed.
+        """
         with self._lock:
             self._counts["bytes_in"] += len(payload)
         device_format = next((f for f in self.formats if f.matches(topic)), None)
         if device_format is None:
-            return
+            return None
         try:
             position = device_format.decode(topic, payload)
             state = position.to_unit_state(self._src)
@@ -153,13 +157,13 @@ class FieldDeviceLink:
             with self._lock:
                 self._counts["errors"] += 1
             self._feed("bad_data")
-            return
+            return None
         with self._lock:
             self._counts["messages_in"] += 1
             self._last_seen = time.time()
             self._devices.add(position.device)
         self._feed("data")
-        self._on_position(state)
+        return self._on_position(state)
 
     # -- state -----------------------------------------------------------------------
 

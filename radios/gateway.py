@@ -51,6 +51,7 @@ from radios.stream_catalogue import catalogue_due, configured as configured_stre
 from radios.tak_bridge import TakBridge
 from radios.task_desk import TaskDesk
 from radios.unit_publisher import UnitPublishWorker
+from radios.write_receipt import WriteReceipt
 from radios.uplink import UplinkSettings, UplinkWorker
 from radios.version import version
 
@@ -271,9 +272,12 @@ class Gateway:
             self.unit_publisher.submit(state)
         return True
 
-    def _on_device_position(self, state: UnitState) -> None:
-        """Bus thread of a field-device link: a device's position into the store and onto the bus."""
-        self.unit_publisher.submit(state)
+    def _on_device_position(self, state: UnitState) -> WriteReceipt:
+        """Bus thread of a field-device link: a device's position into the store and onto the bus.
+
+        The receipt goes back to the link's bus, which acknowledges the message once it is stored.
+        """
+        return self.unit_publisher.submit(state)
 
     def _on_own_unit(self, state: UnitState) -> None:
         """Unit-publisher thread: a state of one of our own units has gone on the bus; watch it, send it to HQ."""
@@ -304,36 +308,41 @@ class Gateway:
             self._publish_catalogue()
             republish_retained(self.bus.publish, self.topics, self.store, SRC, (self.drones, self.tak))
 
-    def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> None:
-        """Bus thread: store events and unit states; bad payloads are counted and dropped."""
+    def _on_bus_message(self, topic: str, payload: bytes, retained: bool) -> WriteReceipt | None:
+        """Bus thread: store events and unit states; bad payloads are counted and dropped.
+
+        Returns the store's receipt for what it stored: the bus acknowledges the message once
+        that write has committed, so a gateway killed before then is sent it again.
+        """
         kind, _ = self.topics.kind_of(topic)
         if kind == "sos":
             self.alarm_desk.on_sos(payload)
-            return
+            return None
         if topic == self.topics.message_receipts:
             self.message_desk.on_receipt(payload)
-            return
+            return None
         if kind == "msg":  # a seat's message; the TAK bridge takes those for TAK users
             self.tak.on_message(topic, payload)
-            return
+            return None
         if kind == "video":  # the catalogue: announced streams can be sent to HQ
             self.dispatch.on_video(topic, payload)
-            return
+            return None
         expected = {"event": Event, "unit": UnitState}.get(kind)
         if expected is None:
-            return
+            return None
         try:
             item = decode(payload, expected)
         except PayloadError as exc:
             self.bad_input.reject(topic, str(exc))
-            return
+            return None
         if isinstance(item, Event):
-            self.store.add_event(item)
+            receipt = self.store.add_event(item)
         else:  # a seat's unit (our own are not sent back, but a 3.1.1 broker would: stored once by id)
-            self.store.add_unit_state(item)
+            receipt = self.store.add_unit_state(item)
             self.geofences.on_unit(item, retained)
         if self.uplink is not None and not retained:  # every live event, the gateway's own too, and seats' units
             self.uplink.enqueue(item)
+        return receipt
 
     def _on_uplink_state(self, backhaul: BackhaulState) -> None:
         """Uplink or heartbeat thread: retain the backhaul's state for every seat."""

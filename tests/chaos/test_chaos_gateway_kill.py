@@ -11,14 +11,11 @@ integrity_check`` is ok, the gateway is ``online`` and the field link ``up`` aga
 ``GATEWAY_BACK_S`` of the kill, and the console seat's event loop p99 stays under
 ``CONSOLE_P99_MS``.
 
-Known loss: the gateway's bus acknowledges a QoS 1 message to the broker when its handler
-returns, which is before the store has committed it (the write is only queued). Items
-the gateway took in the last moment before the kill can be gone: acknowledged to the
-broker, not yet on disk. Items published in the ``IN_FLIGHT_S`` before a kill are
-therefore counted apart (``excused_missing``); if any of them is missing at the end, the
-test is marked xfail with the count. Anything else missing fails the round. The fix
-(acknowledge after the commit, paho's manual ack) belongs in radios/bus.py and the
-gateway's handlers; once it is in, this test passes with the same code.
+The gateway's bus acknowledges a QoS 1 message to the broker only once the store has
+committed it (radios/bus.py), so what it took in the last moment before a kill is sent
+again by the broker after the restart. Items published in the ``IN_FLIGHT_S`` before a
+kill are counted apart in each round (``excused_missing``) while the restarted gateway
+catches up; at the end every acknowledged item must be in the store.
 """
 
 from __future__ import annotations
@@ -84,6 +81,4 @@ def test_gateway_sigkill_mid_ingest_loses_nothing_acknowledged(broker, tmp_path)
         finally:
             gateway.stop()
     assert gateway.starts == ROUNDS + 1
-    if final.excused_missing:
-        pytest.xfail(f"{final.excused_missing} items the broker acknowledged just before a kill are not in the store: "
-                     "the gateway's bus acknowledges QoS 1 before the store commits (radios/bus.py)")
+    assert not final.excused_missing, f"{final.excused_missing} items acknowledged just before a kill were lost"

@@ -147,7 +147,7 @@ def test_config_maps_devices_and_hides_the_password(tmp_path, broker):
 
 @pytest.mark.parametrize("url, extra, complaint", [
     ("/dev/ttyUSB0", "", "does not start with mqtt://"),
-    ("mqtt://u:p@host", "", "credentials"),
+    ("mqtt://u:p@host", "", "carries a password"),
     ("mqtt://host", '\n[[links.mapping]]\nid = "a"\ntopic = "acme/gps"\n', "no '+' level"),
     ("mqtt://host", '\n[[links.mapping]]\nid = "a"\ntopic = "acme/#/gps"\n', "not an MQTT topic filter"),
     ("mqtt://host", '\n[[links.mapping]]\nid = "a"\ntopic = "a/+"\nlat = "gps..lat"\n', "not a JSON field path"),
