@@ -2396,71 +2396,86 @@
     </message>
     <message>
         <location filename="../../console/uplink_panel.py" line="95"/>
-        <source>link {kbps} kb/s</source>
-        <translation>链路 {kbps} kb/s</translation>
+        <source>{backhaul} · {link} · budget {budget} kb/s · to {target}</source>
+        <translation>{backhaul} · {link} · 预算 {budget} kb/s · 发往 {target}</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="96"/>
-        <source>link capacity unknown</source>
-        <translation>链路容量未知</translation>
+        <location filename="../../console/uplink_panel.py" line="101"/>
+        <source>capacity unknown</source>
+        <translation>容量未知</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="97"/>
-        <source>{backhaul} · budget {budget} kb/s ({link}) · to {target}</source>
-        <translation>{backhaul} · 预算 {budget} kb/s（{link}）· 发往 {target}</translation>
+        <location filename="../../console/uplink_panel.py" line="103"/>
+        <source>{mbps:.1f} Mbit/s</source>
+        <translation>{mbps:.1f} Mbit/s</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="102"/>
+        <location filename="../../console/uplink_panel.py" line="104"/>
+        <source>{kbps} kb/s</source>
+        <translation>{kbps} kb/s</translation>
+    </message>
+    <message>
+        <location filename="../../console/uplink_panel.py" line="106"/>
+        <source>capacity {rate} (measured)</source>
+        <translation>容量 {rate}（实测）</translation>
+    </message>
+    <message>
+        <location filename="../../console/uplink_panel.py" line="107"/>
+        <source>capacity {rate} (configured)</source>
+        <translation>容量 {rate}（配置值）</translation>
+    </message>
+    <message>
+        <location filename="../../console/uplink_panel.py" line="111"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="102"/>
+        <location filename="../../console/uplink_panel.py" line="111"/>
         <source>Starting</source>
         <translation>正在启动</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="102"/>
+        <location filename="../../console/uplink_panel.py" line="111"/>
         <source>Sending</source>
         <translation>发送中</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="103"/>
+        <location filename="../../console/uplink_panel.py" line="112"/>
         <source>Sending, re-encoded</source>
         <translation>发送中（已重新编码）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="103"/>
+        <location filename="../../console/uplink_panel.py" line="112"/>
         <source>Waiting for backhaul</source>
         <translation>等待回传恢复</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="104"/>
+        <location filename="../../console/uplink_panel.py" line="113"/>
         <source>Held: budget too small</source>
         <translation>暂停：预算不足</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="104"/>
+        <location filename="../../console/uplink_panel.py" line="113"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="122"/>
+        <location filename="../../console/uplink_panel.py" line="131"/>
         <source>{sent:.0f} of {budget} kb/s</source>
         <translation>{sent:.0f} / {budget} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="129"/>
+        <location filename="../../console/uplink_panel.py" line="138"/>
         <source> at {fps} frames/s</source>
         <translation>，{fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="131"/>
+        <location filename="../../console/uplink_panel.py" line="140"/>
         <source> (as the camera sends it)</source>
         <translation>（按摄像机原样发送）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="133"/>
+        <location filename="../../console/uplink_panel.py" line="142"/>
         <source>{sent:.0f} / {share} kb/s</source>
         <translation>{sent:.0f} / {share} kb/s</translation>
     </message>
@@ -2468,122 +2483,122 @@
 <context>
     <name>VideoTileWidget</name>
     <message>
-        <location filename="../../console/video_tile.py" line="161"/>
+        <location filename="../../console/video_tile.py" line="169"/>
         <source>{fps:.0f} fps</source>
         <translation>{fps:.0f} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="163"/>
+        <location filename="../../console/video_tile.py" line="171"/>
         <source>console delay {ms:.0f} ms</source>
         <translation>控制台延迟 {ms:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="167"/>
+        <location filename="../../console/video_tile.py" line="175"/>
         <source>{kbps:.0f} kb/s</source>
         <translation>{kbps:.0f} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="165"/>
+        <location filename="../../console/video_tile.py" line="173"/>
         <source>{count} reconnects</source>
         <translation>重连 {count} 次</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="176"/>
+        <location filename="../../console/video_tile.py" line="184"/>
         <source>NO PICTURE</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="178"/>
+        <location filename="../../console/video_tile.py" line="186"/>
         <source>SIGNAL LOST</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="180"/>
+        <location filename="../../console/video_tile.py" line="188"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="182"/>
+        <location filename="../../console/video_tile.py" line="190"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="190"/>
+        <location filename="../../console/video_tile.py" line="198"/>
         <source>no picture for {seconds:.0f} s</source>
         <translation>已 {seconds:.0f} 秒无画面</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="197"/>
+        <location filename="../../console/video_tile.py" line="205"/>
         <source>no picture</source>
         <translation>无画面</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="199"/>
+        <location filename="../../console/video_tile.py" line="207"/>
         <source>connecting</source>
         <translation>连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="200"/>
+        <location filename="../../console/video_tile.py" line="208"/>
         <source>live</source>
         <translation>实时</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="201"/>
+        <location filename="../../console/video_tile.py" line="209"/>
         <source>signal lost</source>
         <translation>信号丢失</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="202"/>
+        <location filename="../../console/video_tile.py" line="210"/>
         <source>reconnecting</source>
         <translation>重新连接中</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="203"/>
+        <location filename="../../console/video_tile.py" line="211"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="208"/>
+        <location filename="../../console/video_tile.py" line="216"/>
         <source>drone</source>
         <translation>无人机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="209"/>
+        <location filename="../../console/video_tile.py" line="217"/>
         <source>body camera</source>
         <translation>执法记录仪</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="210"/>
+        <location filename="../../console/video_tile.py" line="218"/>
         <source>mast camera</source>
         <translation>桅杆摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="211"/>
+        <location filename="../../console/video_tile.py" line="219"/>
         <source>fixed camera</source>
         <translation>固定摄像机</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="212"/>
+        <location filename="../../console/video_tile.py" line="220"/>
         <source>TAK device</source>
         <translation>TAK 终端</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="218"/>
+        <location filename="../../console/video_tile.py" line="226"/>
         <source>REC: the gateway is recording this stream as evidence</source>
         <translation>录像：网关正在将此视频流录制为证据</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="221"/>
+        <location filename="../../console/video_tile.py" line="229"/>
         <source>Console delay: from the picture&apos;s data reaching this console to its display; the camera and the network add theirs</source>
         <translation>控制台延迟：从画面数据到达本控制台到显示出来的时间；摄像机和网络的延迟另计</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="290"/>
+        <location filename="../../console/video_tile.py" line="298"/>
         <source>Snapshot</source>
         <translation>截图</translation>
     </message>
     <message>
-        <location filename="../../console/video_tile.py" line="380"/>
+        <location filename="../../console/video_tile.py" line="358"/>
         <source>REC</source>
         <translation>录像</translation>
     </message>
