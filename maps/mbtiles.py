@@ -123,7 +123,7 @@ class MbtilesStore:
     def _check_and_prepare(self) -> dict[str, str]:
         try:
             kinds = dict(self._db.execute("SELECT name, type FROM sqlite_master WHERE name IN ('tiles', 'metadata')"))
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a damaged schema may not even be UTF-8
             raise TileError(f"{self.path} is not an MBTiles file ({exc}); check that it is the right file") from exc
         if "tiles" not in kinds:
             has_tables = self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
@@ -175,12 +175,12 @@ class MbtilesStore:
         """Turn SQLite failures into a ``TileError`` naming the file."""
         try:
             yield
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # a damaged schema may not even be UTF-8
             if self._db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
             text = str(exc)
-            if "malformed" in text or "not a database" in text:
+            if "malformed" in text or "not a database" in text or isinstance(exc, UnicodeDecodeError):
                 raise TileError(
                     f"MBTiles file {self.path} is damaged ({text}); restore it from a copy or seed it again"
                 ) from exc

@@ -125,7 +125,10 @@ def _position(lon: object, lat: object, budget: _Budget) -> tuple[float, float]:
     for value in (lon, lat):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise budget.fail(f"a coordinate is {value!r}, not a number")
-    lon, lat = float(lon), float(lat)
+    try:
+        lon, lat = float(lon), float(lat)
+    except OverflowError:  # an integer of 309+ digits: no float holds it
+        raise budget.fail("a coordinate is an integer far too large for any place on the globe") from None
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise budget.fail("a coordinate is not a finite number (NaN or infinity)")
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
@@ -188,6 +191,11 @@ def parse_geojson(data: bytes, source: str = "<geojson>") -> tuple[Feature, ...]
         raise OverlayError(source, "the JSON is nested too deeply") from None
     except json.JSONDecodeError as error:
         raise OverlayError(source, f"this is not valid JSON ({error.msg} at line {error.lineno})") from None
+    except OverlayError:
+        raise
+    except ValueError:  # Python reads no integer of over 4,300 digits
+        raise OverlayError(source, "the file holds a number of thousands of digits; "
+                                   "write coordinates as decimal degrees") from None
     budget = _Budget(source)
     if not isinstance(document, dict):
         raise budget.fail("the file is not a GeoJSON object")
@@ -297,6 +305,9 @@ def _parse_xml(data: bytes, source: str) -> Element:
         raise OverlayError(source, f"this is not well-formed XML ({error})") from None
     except RecursionError:
         raise OverlayError(source, "the XML is nested too deeply") from None
+    except (ValueError, LookupError) as error:  # encoding="GBK", "UTF-7", "bogus": expat reads none of them
+        raise OverlayError(source, f"the file declares an XML encoding that cannot be read ({error}); "
+                                   "save it as UTF-8") from None
     for element in root.iter():  # namespaces differ between KML 2.1, 2.2 and GPX 1.0, 1.1
         if isinstance(element.tag, str):
             element.tag = element.tag.rpartition("}")[2]

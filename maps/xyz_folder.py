@@ -60,8 +60,8 @@ class XyzFolderSource:
             if not path.is_file() or path.stat().st_size > _METADATA_MAX_BYTES:
                 return {}
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            log.warning("tile folder %s: ignoring unreadable %s (%s)", self.root, _METADATA_FILE, exc)
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+            log.warning("tile folder %s: ignoring unreadable %s (%s)", self.root, _METADATA_FILE, str(exc)[:200])
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -147,7 +147,7 @@ def _pick_zoom(given: int | None, declared: object, found: int) -> int:
     if given is not None:
         tile_key(given, 0, 0)  # raises ValueError for a zoom that cannot exist
         return given
-    if isinstance(declared, str) and _is_number(declared):
+    if isinstance(declared, str) and _is_number(declared) and len(declared) <= 3:  # int() refuses 4,300+ digits
         declared = int(declared)
     if type(declared) is int and 0 <= declared <= MAX_ZOOM:
         return declared

@@ -117,7 +117,9 @@ def parse_xml(data: bytes) -> CotEvent:
         raise CotError("XML declaring entities is refused") from None
     except ET.ParseError as exc:
         raise CotError(f"not well-formed XML: {exc}") from None
-    except (ValueError, RecursionError) as exc:  # defusedxml's other refusals, expat limits
+    # defusedxml's other refusals, expat's limits, an encoding expat cannot use ("GBK") or Python
+    # does not know ("bogus": LookupError)
+    except (ValueError, LookupError, RecursionError) as exc:
         raise CotError(f"XML refused: {exc}") from None
     if root.tag != "event":
         raise CotError(f"the root element is <{_clip(root.tag, 40)}>, not <event>")
@@ -300,7 +302,10 @@ def _xml_time(text: str, name: str) -> datetime:
         raise CotError(f"{name} {_clip(text, 40)!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)  # CoT times are UTC even when the Z is missing
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is in year 0 in UTC
+        raise CotError(f"{name} {_clip(text, 40)!r} is outside the years 1 to 9999 in UTC") from None
 
 
 def _ms_time(ms: int, name: str) -> datetime:

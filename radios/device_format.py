@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from radios.config import DeviceMappingConfig
-from radios.payload import _check_topic_level
+from radios.payload import _check_topic_level, refuse_lone_surrogates
 from radios.schema import PayloadError, Topics, UnitState, format_ts, new_id, parse_ts
 
 MAX_DEVICE_PAYLOAD_BYTES = 16 * 1024   # a position is a few hundred bytes; more is not one
@@ -88,6 +88,11 @@ class DeviceFormat:
             raise DeviceError(f"not UTF-8 JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise DeviceError("the payload is not a JSON object")
+        if b"\\u" in payload:
+            try:
+                refuse_lone_surrogates(data)
+            except PayloadError as exc:
+                raise DeviceError(str(exc)) from None
         m = self.mapping
         device = self._device(topic, data)
         lat, lon = _number(data, m.lat, "lat"), _number(data, m.lon, "lon")
@@ -181,9 +186,11 @@ def _timestamp(value: object, now: datetime) -> str:
             moment = parse_ts(value)
         except PayloadError as exc:
             raise DeviceError(str(exc)) from exc
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        seconds = value / 1000 if value > EPOCH_MS_ABOVE else value
-        try:
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:  # an integer of 309+ digits overflows already in isfinite() or the division
+            if not math.isfinite(value):
+                raise ValueError("not finite")
+            seconds = value / 1000 if value > EPOCH_MS_ABOVE else value
             moment = datetime.fromtimestamp(seconds, timezone.utc)
         except (OverflowError, OSError, ValueError) as exc:
             raise DeviceError(f"ts {value!r} is not a time") from exc

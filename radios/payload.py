@@ -68,6 +68,11 @@ def parse_ts(text: str) -> datetime:
         raise PayloadError(f"ts {text!r} is not an ISO 8601 time") from exc
     if moment.tzinfo is None:
         raise PayloadError(f"ts {text!r} has no time zone; the bus speaks UTC")
+    if moment.year in (1, 9999):  # the zone may push it out of the years datetime can hold in UTC
+        try:
+            moment.astimezone(timezone.utc)
+        except OverflowError:
+            raise PayloadError(f"ts {text!r} is outside the years 1 to 9999 in UTC; check the sender's clock") from None
     return moment
 
 
@@ -158,6 +163,8 @@ def _validate_fields(payload: Payload) -> None:
             raise PayloadError(f"{name} must be {_describe(allowed)}, not {type(value).__name__}")
         if isinstance(value, float) and not math.isfinite(value):
             raise PayloadError(f"{name} must be a finite number")
+        if type(value) is int and not -(2**63) <= value < 2**63:  # SQLite and float() refuse larger
+            raise PayloadError(f"{name} is too large a number; the bus carries numbers of at most 64 bits")
         if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise PayloadError(f"{name} is longer than {MAX_TEXT_CHARS} characters")
 
@@ -205,10 +212,14 @@ def decode(raw: bytes, expected: type[Payload] | None = None) -> Payload:
         raise PayloadError(f"payload of {len(raw)} bytes is over the {MAX_PAYLOAD_BYTES}-byte limit")
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except PayloadError:
+        raise
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, an integer of 4,300+ digits
         raise PayloadError(f"not UTF-8 JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise PayloadError("a payload must be a JSON object")
+    if b"\\u" in raw:  # only an escape can make a lone surrogate, which no payload could be encoded with
+        refuse_lone_surrogates(data)
     kind = data.get("kind")
     cls = PAYLOAD_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
@@ -219,6 +230,33 @@ def decode(raw: bytes, expected: type[Payload] | None = None) -> Payload:
         return cls.from_dict(data)
     except TypeError as exc:
         raise PayloadError(str(exc)) from exc
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def refuse_lone_surrogates(data: object) -> None:
+    """Raise ``PayloadError`` if any text or key nested in decoded JSON ``data`` holds a lone surrogate.
+
+    ``json.loads`` turns an escape such as ``"\\ud800"`` into a string that no UTF-8 encoder
+    takes, so a payload holding one could be accepted but never stored or published.
+    """
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and not item.isascii() and _has_lone_surrogate(item):
+            raise PayloadError(f"text {item[:40]!r} holds a lone UTF-16 surrogate (an escape such as \\ud800), "
+                               "which is not text; send it as UTF-8")
 
 
 def _reject_constant(name: str) -> float:

@@ -35,20 +35,25 @@ def parse_when(text: str, now: datetime) -> datetime:
     """
     spelled = text.strip()
     relative = _RELATIVE.fullmatch(spelled.lower())
-    if relative:
-        sign, amount, unit = relative.groups()
-        if sign is None:
-            return now.astimezone(timezone.utc)
-        offset = timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
-        return (now + offset if sign == "+" else now - offset).astimezone(timezone.utc)
     try:
-        moment = datetime.fromisoformat(spelled.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise TimeError(f"{text!r} is not a time; write it as 2024-05-01T14:30 (local), "
-                        "2024-05-01T06:30Z (UTC) or now-2h") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()  # naive: this PC's local time
-    return moment.astimezone(timezone.utc)
+        if relative:
+            sign, amount, unit = relative.groups()
+            if sign is None:
+                return now.astimezone(timezone.utc)
+            offset = timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+            return (now + offset if sign == "+" else now - offset).astimezone(timezone.utc)
+        try:
+            moment = datetime.fromisoformat(spelled.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise TimeError(f"{text!r} is not a time; write it as 2024-05-01T14:30 (local), "
+                            "2024-05-01T06:30Z (UTC) or now-2h") from None
+        if moment.tzinfo is None:
+            moment = moment.astimezone()  # naive: this PC's local time
+        return moment.astimezone(timezone.utc)
+    except TimeError:
+        raise
+    except (OverflowError, ValueError):  # now-99999999999d, or year 1 moved by a zone: past datetime's range
+        raise TimeError(f"{text!r} is outside the years 1 to 9999; give a time nearer to now") from None
 
 
 @dataclass(frozen=True)

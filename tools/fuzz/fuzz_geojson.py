@@ -1,0 +1,9 @@
+"""Fuzz the geojson target by hand, as tools/fuzz/README.md says:
+
+    .venv/bin/python tools/fuzz/fuzz_geojson.py -max_total_time=300
+"""
+
+from fuzz_driver import main
+
+if __name__ == "__main__":
+    main("geojson")

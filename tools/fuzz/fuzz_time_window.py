@@ -1,0 +1,9 @@
+"""Fuzz the time_window target by hand, as tools/fuzz/README.md says:
+
+    .venv/bin/python tools/fuzz/fuzz_time_window.py -max_total_time=300
+"""
+
+from fuzz_driver import main
+
+if __name__ == "__main__":
+    main("time_window")

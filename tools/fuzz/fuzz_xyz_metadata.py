@@ -1,0 +1,9 @@
+"""Fuzz the xyz_metadata target by hand, as tools/fuzz/README.md says:
+
+    .venv/bin/python tools/fuzz/fuzz_xyz_metadata.py -max_total_time=300
+"""
+
+from fuzz_driver import main
+
+if __name__ == "__main__":
+    main("xyz_metadata")
