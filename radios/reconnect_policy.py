@@ -55,5 +55,9 @@ class ReconnectPolicy:
         held = state.connected_at is not None and now - state.connected_at >= self.stable_after_s
         if held:
             failures = 0
-        delay = min(self.max_delay_s, self.first_delay_s * self.factor**failures)
+        try:
+            grown = self.first_delay_s * self.factor**failures
+        except OverflowError:  # past ~1,000 failures in a row (a long outage): the cap has long applied
+            grown = self.max_delay_s
+        delay = min(self.max_delay_s, grown)
         return ReconnectDecision(ReconnectState(failures + 1, connected_at=None), delay)
