@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from console.bus_client import BusClient
 from console.i18n import install_translator
+from console.loop_latency import probe_from_environment
 from console.main_window import MainWindow
 from console.seats import SEAT_NAMES
 from console.theme import apply_theme, theme_named
@@ -84,11 +85,14 @@ def run_console(config: Config, seat: str | None = None, lang: str | None = None
     """Show a console seat and run the event loop until the window closes."""
     console = build_console(config, seat, lang)
     quit_on_signals(console.app)
+    latency = probe_from_environment(console.app)  # opt-in: only with MCV_LOOP_LATENCY_FILE set
     console.window.show()
     QTimer.singleShot(0, console.bus.start)
     try:
         return console.app.exec()
     finally:
+        if latency is not None:
+            latency.stop()
         console.stop()
 
 

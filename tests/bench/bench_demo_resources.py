@@ -107,7 +107,13 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, wait_s: float = 6
             process.wait(10)
 
 
-def run(minutes: float, out: Path, work: Path) -> tuple[list[dict], list[str]]:
+def run(minutes: float, out: Path, work: Path, console_env: dict[str, str] | None = None,
+        on_sample=None) -> tuple[list[dict], list[str]]:
+    """Sample the demo for ``minutes``; ``console_env`` is added to the console's environment.
+
+    ``on_sample(row)`` is called on this thread after each sample, so a long run can save
+    as it goes.
+    """
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[name] = str(work / name.lower())
@@ -124,7 +130,7 @@ def run(minutes: float, out: Path, work: Path) -> tuple[list[dict], list[str]]:
         config = Path(started.rsplit("store ", 1)[1].rstrip(")")).parent / "mcv.toml"
         output.wait_for("running headless", demo)
         console = subprocess.Popen([sys.executable, "-m", "console", "console", "--config", str(config),
-                                    "--seat", "commander", "--lang", "en"], cwd=REPO, env=env,
+                                    "--seat", "commander", "--lang", "en"], cwd=REPO, env={**env, **(console_env or {})},
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=open(out / "console.log", "wb"))
         pids = {"gateway": gateway_pid, "console": console.pid, "demo": demo.pid}
@@ -148,6 +154,8 @@ def run(minutes: float, out: Path, work: Path) -> tuple[list[dict], list[str]]:
             last_at = now
             samples.append(row)
             print("  " + "  ".join(f"{key} {value}" for key, value in row.items()), flush=True)
+            if on_sample is not None:
+                on_sample(row)
             if console.poll() is not None or demo.poll() is not None:
                 raise RuntimeError(f"a process ended early; see {out / 'console.log'} and {out / 'demo.log'}")
         stop(console)
@@ -159,9 +167,9 @@ def run(minutes: float, out: Path, work: Path) -> tuple[list[dict], list[str]]:
         stop(demo, signal.SIGINT)
 
 
-def growth(samples: list[dict], name: str) -> tuple[float, float, float]:
+def growth(samples: list[dict], name: str, warm_up_s: float = WARM_UP_S) -> tuple[float, float, float]:
     """(RSS at the first sample after the warm-up, RSS at the last sample, growth in %)."""
-    after = [row for row in samples if row["t_s"] >= WARM_UP_S] or samples
+    after = [row for row in samples if row["t_s"] >= warm_up_s] or samples
     first, last = after[0][f"{name}_rss_mb"], samples[-1][f"{name}_rss_mb"]
     return first, last, (100 * (last - first) / first if first else 0.0)
 
@@ -173,15 +181,20 @@ def write_csv(samples: list[dict], path: Path) -> None:
         writer.writerows(samples)
 
 
-def plot(samples: list[dict], path: Path, title: str) -> None:
-    """RSS and CPU against time, one colour per process, drawn by pyqtgraph offscreen."""
+def plot(samples: list[dict], path: Path, title: str, warm_up_s: float = WARM_UP_S,
+         latency: list[dict] | None = None) -> None:
+    """RSS and CPU against time, one colour per process, drawn by pyqtgraph offscreen.
+
+    ``latency`` adds a third chart: the console's event-loop lateness per minute, rows with
+    ``minute``, ``p50_ms``, ``p99_ms`` and ``max_ms``.
+    """
     import pyqtgraph as pg
     from pyqtgraph.exporters import ImageExporter
 
     app = pg.mkQApp()
     pg.setConfigOptions(background="w", foreground="k", antialias=True)
     layout = pg.GraphicsLayoutWidget()
-    layout.resize(1100, 760)
+    layout.resize(1100, 760 if latency is None else 1080)
     colours = {"gateway": (31, 119, 180), "console": (214, 39, 40), "demo": (44, 160, 44)}
     t = [row["t_s"] / 60 for row in samples]
     rss = layout.addPlot(row=0, col=0, title=f"{title}: resident memory (MB)")
@@ -193,12 +206,39 @@ def plot(samples: list[dict], path: Path, title: str) -> None:
     for name, colour in colours.items():
         rss.plot(t, [row[f"{name}_rss_mb"] for row in samples], pen=pg.mkPen(colour, width=2), name=name)
         cpu.plot(t, [row[f"{name}_cpu_pct"] for row in samples], pen=pg.mkPen(colour, width=2), name=name)
-    rss.addItem(pg.InfiniteLine(WARM_UP_S / 60, angle=90, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.DashLine)))
+    if latency:
+        loop = layout.addPlot(row=2, col=0, title="console event-loop lateness per minute (ms, log scale)")
+        loop.addLegend(offset=(-10, 10))
+        loop.showGrid(x=True, y=True, alpha=0.3)
+        loop.setLabel("bottom", "minutes")
+        loop.setLogMode(y=True)
+        loop.setXLink(rss)
+        ends = [row["minute"] for row in latency]
+        for key, colour in (("p50_ms", (44, 160, 44)), ("p99_ms", (255, 127, 14)), ("max_ms", (214, 39, 40))):
+            values = [max(row[key], 0.1) for row in latency]  # a log axis has no zero
+            loop.plot(ends, values, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                      symbolBrush=colour, name=key.removesuffix("_ms"))
+    rss.addItem(pg.InfiniteLine(warm_up_s / 60, angle=90, pen=pg.mkPen((120, 120, 120), style=pg.QtCore.Qt.DashLine)))
     rss.setYRange(0, 1.15 * max(row[f"{name}_rss_mb"] for row in samples for name in colours))
     layout.show()  # lays the plots out at the widget's size (offscreen: nothing is drawn on a screen)
     app.processEvents()
     ImageExporter(layout.scene()).export(str(path))
     layout.close()
+
+
+def process_results(samples: list[dict], warm_up_s: float = WARM_UP_S) -> dict:
+    """Print and return, per process, RSS growth after the warm-up against the goal and CPU."""
+    results = {}
+    for name in PROCESSES:
+        first, last, grown = growth(samples, name, warm_up_s)
+        cpu = [row[f"{name}_cpu_pct"] for row in samples if row["t_s"] >= warm_up_s] or [0.0]
+        verdict = "ok" if grown <= GOAL_GROWTH_PERCENT else "OVER the goal"
+        print(f"{name:8s} RSS {first:7.1f} MB after {warm_up_s / 60:g} min of warm-up -> {last:7.1f} MB at the end: "
+              f"{grown:+5.1f} % ({verdict}, goal <= {GOAL_GROWTH_PERCENT:g} %); "
+              f"CPU mean {sum(cpu) / len(cpu):5.1f} %, max {max(cpu):5.1f} % of one core", flush=True)
+        results[name] = {"rss_after_warm_up_mb": first, "rss_end_mb": last, "rss_growth_percent": round(grown, 2),
+                         "cpu_mean_percent": round(sum(cpu) / len(cpu), 1), "cpu_max_percent": max(cpu)}
+    return results
 
 
 def main() -> int:
@@ -213,16 +253,8 @@ def main() -> int:
         samples, summary = run(args.minutes, out, Path(work))
     write_csv(samples, out / "resources.csv")
     plot(samples, out / "resources.png", f"mcv demo --headless, {args.minutes:g} min")
-    results = {"minutes": args.minutes, "samples": len(samples), "goal_growth_percent": GOAL_GROWTH_PERCENT}
-    for name in PROCESSES:
-        first, last, grown = growth(samples, name)
-        cpu = [row[f"{name}_cpu_pct"] for row in samples if row["t_s"] >= WARM_UP_S] or [0.0]
-        verdict = "ok" if grown <= GOAL_GROWTH_PERCENT else "OVER the goal"
-        print(f"{name:8s} RSS {first:7.1f} MB after the first minute -> {last:7.1f} MB at the end: "
-              f"{grown:+5.1f} % ({verdict}, goal <= {GOAL_GROWTH_PERCENT:g} %); "
-              f"CPU mean {sum(cpu) / len(cpu):5.1f} %, max {max(cpu):5.1f} % of one core", flush=True)
-        results[name] = {"rss_after_warm_up_mb": first, "rss_end_mb": last, "rss_growth_percent": round(grown, 2),
-                         "cpu_mean_percent": round(sum(cpu) / len(cpu), 1), "cpu_max_percent": max(cpu)}
+    results = {"minutes": args.minutes, "samples": len(samples), "goal_growth_percent": GOAL_GROWTH_PERCENT,
+               **process_results(samples)}
     for line in summary:
         print(line, flush=True)
     print(f"wrote {out / 'resources.csv'} and {out / 'resources.png'}", flush=True)
