@@ -3,7 +3,7 @@
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
-from support import RunningGateway, wait_until
+from support import Recorder, RunningGateway, wait_until
 
 from console.bus_client import BusClient
 from console.map_view import MapView
@@ -96,8 +96,9 @@ def seat(broker, tmp_path, qtbot):
         topics = running.gateway.topics
         unit = UnitState.create("bodycam-r1", uid="r1", unit_kind="responder", callsign="Rescue 1",
                                 lat=CENTRE[1], lon=CENTRE[0])
-        running.gateway.bus.publish(topics.unit("r1"), unit.encode(), retain=True).wait_for_publish(5)
-        assert wait_until(lambda: running.store.units(), 5)
+        with Recorder(broker, "none") as body_camera:  # the device's own session: the gateway hears others, not itself
+            body_camera.bus.publish(topics.unit("r1"), unit.encode(), retain=True).wait_for_publish(5)
+            assert wait_until(lambda: running.store.units(), 5)
         bus = BusClient(BusSettings(broker.host, broker.port, "seat-under-test"), topics, source="console@test")
         view = MapView(None, 120)
         view.notice = ""

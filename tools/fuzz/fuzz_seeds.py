@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-os.environ.setdefault("MAVLINK20", "1")
+from pymavlink.dialects.v20 import ardupilotmega as mavlink2  # MAVLink 2 without MAVLINK20 set
 
-from pymavlink.dialects.v20 import ardupilotmega as mavlink2  # noqa: E402
-
-import radios.command_payloads  # noqa: E402,F401  (registers the command payload kinds)
-from radios import cot, sbd_codec  # noqa: E402
-from radios.payload import PAYLOAD_KINDS, PayloadError, new_id, utc_now  # noqa: E402
-from radios.schema import Alarm, Event  # noqa: E402
+import radios.command_payloads  # noqa: F401  (registers the command payload kinds)
+from radios import cot, sbd_codec
+from radios.payload import PAYLOAD_KINDS, PayloadError, new_id, utc_now
+from radios.schema import Alarm, Event
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 29, 10, 30, tzinfo=timezone.utc)
