@@ -5,11 +5,9 @@ a ``/usr/bin/ffmpeg`` child fed NUT on its stdin (``DispatchWorker``). This modu
 the pure part of that: the target URL from the ``[dispatch]`` template, ffmpeg's argument
 list for a ``DispatchPlan`` (copy, or x264 with a VBV cap), and ffmpeg's error lines turned
 into one sentence for people. Secrets never leave it unmasked: ``shown_url`` and every
-sentence carry ``****`` in their place. For SRT the child writes MPEG-TS to its stdout and
-the gateway sends it itself (``video/srt_push.py``), so the passphrase is a socket option and
-SRT's statistics measure the link; an RTMP child's arguments do hold the key (ffmpeg 5 reads
-it only from its command line), so another local user may see it with ``ps``;
-docs/video_dispatch.md says how to close that.
+sentence carry ``****`` in their place. The child's arguments do hold them (ffmpeg 5 reads
+an SRT passphrase or an RTMP key only from its command line), so another local user may see
+them with ``ps``; docs/video_dispatch.md says how to close that.
 """
 
 from __future__ import annotations
@@ -20,9 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from radios.config import MASK, DispatchConfig, mask_url
-from video import srt_library
 from video.dispatch_policy import TRANSCODE, DispatchPlan
-from video.srt_sender import SrtCallerSettings, SrtError
 
 FFMPEG = "/usr/bin/ffmpeg"
 PROGRESS_PERIOD_S = 0.5
@@ -83,15 +79,6 @@ class DispatchTarget:
         return self.secret if self.scheme_of(self.url) == "srt" else None
 
     @property
-    def sends_srt(self) -> bool:
-        """Whether the gateway sends the child's output to HQ itself, by SRT (``srt_settings``)."""
-        return self.scheme_of(self.url) == "srt"
-
-    def srt_settings(self) -> SrtCallerSettings:
-        """The SRT caller's options from the URL, passphrase included; ``ValueError`` names a bad one."""
-        return SrtCallerSettings.from_url(self.url, self.passphrase)
-
-    @property
     def format(self) -> str:
         """The container ffmpeg sends: MPEG-TS over SRT, FLV over RTMP."""
         return FORMATS[self.scheme_of(self.url)]
@@ -109,12 +96,6 @@ class DispatchTarget:
         """None when the ffmpeg binary is there, else a sentence saying what to install."""
         if shutil.which(self.ffmpeg) is None:
             return f"{self.ffmpeg} is missing; install Debian's ffmpeg (installer/setup.sh) to send video to HQ"
-        if self.sends_srt:
-            try:
-                srt_library.load()
-                self.srt_settings()
-            except (srt_library.SrtUnavailable, ValueError) as exc:
-                return self.scrub(str(exc))
         return None
 
     def ffmpeg_args(self, plan: DispatchPlan) -> list[str]:
@@ -135,10 +116,10 @@ class DispatchTarget:
         else:
             args += ["-c:v", "copy"]
         args += ["-f", self.format, "-flush_packets", "1"]
-        if self.sends_srt:
-            return args + ["pipe:1"]  # the gateway sends it (video/srt_push.py): no secret here
         if self.format == "flv":
             args += ["-send_buffer_size", str(send_buffer_bytes(plan.share_kbps))]
+        if self.passphrase:
+            args += ["-passphrase", self.passphrase]
         return args + [self.url]
 
     def explain(self, lines: list[str], returncode: int | None) -> str:
@@ -173,25 +154,6 @@ class DispatchTarget:
         if text.strip():
             return f"ffmpeg stopped sending to {self.shown_url}: {_last(text)}"
         return f"ffmpeg stopped sending to {self.shown_url} (exit status {returncode})"
-
-    def explain_srt(self, failure: Exception) -> str:
-        """What the gateway's SRT sender's failure means for people, in one sentence, secrets masked."""
-        text = self.scrub(str(failure))
-        reject = getattr(failure, "reject", None)
-        place = self.place
-        if reject == srt_library.SRT_REJ_UNSECURE:
-            return (f"HQ's media server at {place} wants an SRT passphrase, or none, unlike ours; "
-                    "make [dispatch] password_file match HQ's (or remove it)")
-        if reject is not None and reject >= srt_library.SRT_REJC_PREDEFINED:
-            return (f"HQ's media server at {place} rejected the stream (its code {reject}); "
-                    "check [dispatch] url's streamid and password_file")
-        if reject == srt_library.SRT_REJ_TIMEOUT or getattr(failure, "code", 0) in (
-                srt_library.SRT_ECONNLOST, srt_library.SRT_ENOCONN):
-            return (f"HQ's media server at {place} did not answer or went away; "
-                    "check [dispatch] url and that the server listens for SRT there")
-        if isinstance(failure, SrtError):
-            return self.explain([text], None)
-        return text  # libsrt missing: already a sentence with the fix
 
     def scrub(self, text: str) -> str:
         """``text`` with the raw URL and every secret replaced by their masked forms."""

@@ -5,18 +5,15 @@
 ``mcv-video-dispatch-<id>``, which muxes those copies into NUT on the stdin of an
 ``ffmpeg`` child. The child copies the video or re-encodes it with x264 as the current
 ``DispatchPlan`` says and sends it to HQ (``DispatchTarget`` builds its arguments). Its
-``-progress`` lines on stderr give the bytes really sent, hence the measured bitrate; for SRT
-the child writes MPEG-TS to its stdout and an ``SrtPushWorker`` sends it, whose SRT figures
-give the bitrate and whether the link is full (``link_full``). A child that exits is a
-failed attempt, explained in one sentence and tried again with backoff
-(``ReconnectPolicy``), so a restarted listener at HQ gets the stream back by itself.
+``-progress`` lines on stderr give the bytes really sent, hence the measured bitrate; a
+child that exits is a failed attempt, explained in one sentence and tried again with
+backoff (``ReconnectPolicy``), so a restarted listener at HQ gets the stream back by itself.
 
 A plan that does not send (``hold`` while the backhaul is down, ``probe`` while the
 source's bitrate is measured) ends the child and keeps the pull, so sending resumes at the
 next key frame once the plan allows it. A new plan restarts the child with new arguments.
-``lag_s`` (how long camera packets wait for the child), ``link_full`` (SRT) and
-``delivered_kbps`` tell the capacity estimate whether the link holds the push back, and
-what it carries meanwhile.
+``lag_s`` (how long camera packets wait for the child) and ``delivered_kbps`` tell the
+capacity estimate whether the link holds the push back, and what it carries meanwhile.
 ``on_status`` is called on the dispatch thread or the ingest's threads, one call at a time.
 """
 
@@ -38,7 +35,6 @@ from radios.reconnect_policy import ReconnectPolicy, ReconnectState
 from video.dispatch_policy import BACKHAUL_DOWN, HOLD, PROBE, TRANSCODE, DispatchPlan, SourceInfo
 from video.dispatch_child import ChildInput, ProgressReader
 from video.dispatch_target import PIPE_FORMAT, DispatchTarget
-from video.srt_push import SrtPushWorker
 from video.health import StreamHealth, StreamState
 from video.packet_copy import PacketCopy
 from video.ingest import RtspIngestWorker
@@ -99,7 +95,7 @@ class DispatchWorker:
         self._template: av.stream.Stream | None = None  # the input's video stream, once per session
         self._session = 0
         self._child: subprocess.Popen[bytes] | None = None
-        self._progress: ProgressReader | SrtPushWorker | None = None  # the running push's meter, under _lock
+        self._progress: ProgressReader | None = None  # the running child's, under _lock
         self._writing_since: float | None = None  # arrival of the oldest packet being written, under _lock
         self._sending_since: float | None = None  # when the current child began to send, under _lock
         self._stopping = threading.Event()
@@ -160,16 +156,7 @@ class DispatchWorker:
         status's ``out_kbps`` is refreshed only between writes, which a full link holds up."""
         with self._lock:
             progress = self._progress
-        if isinstance(progress, SrtPushWorker):
-            return progress.carried_kbps()
         return progress.kbps() if progress is not None else 0.0
-
-    def link_full(self) -> bool:
-        """Whether an SRT push's own figures say the link does not carry what it sends (any thread);
-        SRT never holds the child's writes back, so ``lag_s`` cannot tell."""
-        with self._lock:
-            progress = self._progress
-        return isinstance(progress, SrtPushWorker) and progress.link_full()
 
     def source(self) -> SourceInfo:
         """What the camera sends, as measured by the pull; ``kbps`` None until it has played a moment."""
@@ -286,17 +273,13 @@ class DispatchWorker:
         self._restart.clear()
         self._set(STARTING, f"connecting to {self.target.shown_url}", mode=plan.mode, width=plan.width,
                   height=plan.height, fps=plan.fps, share_kbps=plan.share_kbps, out_kbps=0.0)
-        srt = self.target.sends_srt
-        child = subprocess.Popen(self.target.ffmpeg_args(plan), stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE if srt else subprocess.DEVNULL,
+        child = subprocess.Popen(self.target.ffmpeg_args(plan), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         with self._lock:
             self._child = child
         progress = ProgressReader(child, self.stream_id)
-        pusher = SrtPushWorker(child, self.target.srt_settings(), self.stream_id) if srt else None
-        meter = pusher or progress
         with self._lock:
-            self._progress = meter
+            self._progress = progress
         output = None
         try:
             sink = ChildInput(child)
@@ -320,7 +303,7 @@ class DispatchWorker:
                     self._writing_since = None
                 if child.poll() is not None:
                     break
-                self._show_progress(plan, meter)
+                self._show_progress(plan, progress)
             if not self._carries(plan):
                 return None
         except (BrokenPipeError, OSError, av.error.FFmpegError, ValueError) as exc:
@@ -338,10 +321,6 @@ class DispatchWorker:
                 self._progress = None
                 self._writing_since = None
             progress.join()
-            if pusher is not None:
-                pusher.join()
-        if pusher is not None and pusher.failure() is not None:
-            return self.target.explain_srt(pusher.failure())
         return self.target.explain(progress.errors(), child.returncode)
 
     def _carries(self, plan: DispatchPlan) -> bool:
@@ -349,7 +328,7 @@ class DispatchWorker:
         return (not self._stopping.is_set() and not self._restart.is_set()
                 and self._plan.output_key == plan.output_key)
 
-    def _show_progress(self, plan: DispatchPlan, progress: ProgressReader | SrtPushWorker) -> None:
+    def _show_progress(self, plan: DispatchPlan, progress: ProgressReader) -> None:
         kbps = progress.kbps()
         if progress.sending():
             state = TRANSCODING if plan.mode == TRANSCODE else SENDING

@@ -1,4 +1,4 @@
-"""A narrow backhaul for tests: TCP and UDP relays on loopback whose uplink direction is held to a rate.
+"""A narrow backhaul for tests: a TCP relay on loopback whose uplink direction is held to a rate.
 
 ``NarrowTcpLink`` accepts on ``127.0.0.1:port`` and relays each connection to
 ``127.0.0.1:target_port``. Bytes towards the target pass a token bucket of ``kbps`` (a
@@ -6,8 +6,7 @@ burst of ``BURST_S`` at most); bytes back pass freely, like a 4G uplink narrower
 downlink. Its own receive buffers are small, so a sender faster than the rate is held back
 by TCP within a fraction of a second instead of filling megabytes of kernel buffers first.
 ``set_rate`` changes the rate while it runs; ``close`` closes every socket and joins
-every thread. ``NarrowUdpLink`` does the same for UDP (an SRT push): a paced queue that
-drops what overflows, as a router in front of a narrow uplink.
+every thread.
 """
 
 from __future__ import annotations
@@ -151,117 +150,3 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass
-
-
-QUEUE_S = 0.1  # the UDP relay's queue holds this long of the rate; beyond it a datagram is dropped
-DATAGRAM = 65_536
-
-
-class NarrowUdpLink:
-    """Relays UDP datagrams to ``127.0.0.1:target_port``, the direction towards it at ``kbps`` at most.
-
-    Like a router in front of a narrow uplink: datagrams towards the target wait in a queue
-    of ``QUEUE_S`` of the rate and leave paced at the rate; one that finds the queue full is
-    dropped (counted in ``dropped``). Datagrams back go to the last sender at once. One
-    sender at a time (an SRT caller); ``set_rate`` and ``close`` as ``NarrowTcpLink``.
-    """
-
-    def __init__(self, target_port: int, kbps: float) -> None:
-        self.target_port = target_port
-        self._rate = kbps * 1000 / 8
-        self._lock = threading.Condition()  # guards _rate, _queue, _queued, _passed, _client, dropped
-        self._queue: list[bytes] = []
-        self._queued = 0
-        self._passed: list[tuple[float, int]] = []
-        self._client: tuple[str, int] | None = None
-        self.dropped = 0
-        self._closed = threading.Event()
-        self._front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._front.bind(("127.0.0.1", 0))
-        self._front.settimeout(0.2)
-        self._back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._back.bind(("127.0.0.1", 0))
-        self._back.settimeout(0.2)
-        self.port = self._front.getsockname()[1]
-        self._threads = [threading.Thread(target=body, name=f"narrow-udp-{name}", daemon=True)
-                         for body, name in ((self._receive_up, "in"), (self._pace_up, "up"),
-                                            (self._relay_down, "down"))]
-        for thread in self._threads:
-            thread.start()
-
-    def set_rate(self, kbps: float) -> None:
-        with self._lock:
-            self._rate = kbps * 1000 / 8
-
-    def passed_kbps(self, window_s: float) -> float:
-        """What went towards the target over the last ``window_s``."""
-        now = time.monotonic()
-        with self._lock:
-            total = sum(size for at, size in self._passed if at >= now - window_s)
-        return total * 8 / 1000 / window_s
-
-    def close(self) -> None:
-        self._closed.set()
-        with self._lock:
-            self._lock.notify_all()
-        for thread in self._threads:
-            thread.join(5)
-        self._front.close()
-        self._back.close()
-
-    def _receive_up(self) -> None:
-        while not self._closed.is_set():
-            try:
-                data, sender = self._front.recvfrom(DATAGRAM)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with self._lock:
-                self._client = sender
-                if self._queued + len(data) > max(self._rate * QUEUE_S, 2 * len(data)):
-                    self.dropped += 1
-                    continue
-                self._queue.append(data)
-                self._queued += len(data)
-                self._lock.notify_all()
-
-    def _pace_up(self) -> None:
-        """Send the queue's head when the rate allows: each datagram takes its size / rate."""
-        free_at = time.monotonic()
-        while not self._closed.is_set():
-            with self._lock:
-                self._lock.wait_for(lambda: self._queue or self._closed.is_set(), timeout=0.2)
-                if not self._queue:
-                    continue
-                data = self._queue.pop(0)
-                self._queued -= len(data)
-                rate = self._rate
-            now = time.monotonic()
-            free_at = max(free_at, now - 0.01) + len(data) / rate  # a 10 ms burst at most after a pause
-            if free_at > now:
-                time.sleep(free_at - now)
-            try:
-                self._back.sendto(data, ("127.0.0.1", self.target_port))
-            except OSError:
-                continue  # nobody listens there (yet): the datagram is lost, as on a real link
-            with self._lock:
-                self._passed.append((time.monotonic(), len(data)))
-                if len(self._passed) > 20_000:
-                    del self._passed[:10_000]
-
-    def _relay_down(self) -> None:
-        while not self._closed.is_set():
-            try:
-                data, _ = self._back.recvfrom(DATAGRAM)
-            except TimeoutError:
-                continue
-            except OSError:
-                continue  # an ICMP "port unreachable" from a restarting listener
-            with self._lock:
-                client = self._client
-            if client is not None:
-                try:
-                    self._front.sendto(data, client)
-                except OSError:
-                    pass
