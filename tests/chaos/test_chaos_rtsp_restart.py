@@ -92,6 +92,14 @@ def test_rtsp_server_kill_and_restart_brings_the_picture_back(broker, tmp_path):
                 restarted = time.monotonic()
                 before = pictures.count()
                 back = None
+                if wait_until(lambda: pictures.count() > before or not server.running, RTSP_BACK_S + 10,
+                              interval_s=0.02) and not server.running:
+                    # The test's GStreamer server died after saying READY (seen once in CI): a fault of the
+                    # peer, not of the ingest under test. Start it again and time the recovery from there.
+                    check.notes["server_died_after_restart"] = True
+                    server.kill()
+                    server.start()
+                    restarted = time.monotonic()
                 if wait_until(lambda: pictures.count() > before, RTSP_BACK_S + 10, interval_s=0.02):
                     back = time.monotonic()
                 check.check_recovery("a new picture after the server's return", restarted, back, RTSP_BACK_S)
