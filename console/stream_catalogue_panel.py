@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QMenu, QVBoxLayout, QWidget
 
 from console.wall_drag_drop import stream_mime_data
@@ -101,8 +101,18 @@ class _StreamListView(QListWidget):
         return stream_mime_data(items[0].data(_ID_ROLE)) if items else None
 
     def startDrag(self, supported_actions) -> None:
-        # A copy: after a move, Qt's list would delete the dragged row; the stream stays listed.
-        super().startDrag(Qt.CopyAction)
+        """Drag the current row's stream id, as a copy: the stream stays listed.
+
+        The drag is made here, not by QListWidget's own startDrag: that one takes the
+        QMimeData the Python ``mimeData`` returns without owning it, and a run under Xvfb
+        ended in a SIGSEGV inside its drag. ``QDrag.setMimeData`` hands it to the drag.
+        """
+        item = self.currentItem()
+        if item is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        drag.exec(Qt.CopyAction)
 
 
 class StreamCataloguePanel(QWidget):
