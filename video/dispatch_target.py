@@ -125,8 +125,9 @@ class DispatchTarget:
     def explain(self, lines: list[str], returncode: int | None) -> str:
         """What ffmpeg's last error lines mean for people, in one sentence, secrets masked."""
         text = self.scrub("\n".join(lines))
-        lower = text.lower()
         place = self.place
+        # Words are looked for outside the server's address: a port such as 40317 is not a 403.
+        lower = text.lower().replace(self.shown_url.lower(), " ").replace(place.lower(), " ")
         if "incorrect passphrase" in lower or "badsecret" in lower:
             return (f"HQ's media server at {place} refused the SRT passphrase; "
                     "make [dispatch] password_file hold HQ's passphrase")
@@ -137,7 +138,7 @@ class DispatchTarget:
                     "check [dispatch] url and that the server is running")
         if "rejected" in lower or "reject" in lower:
             return f"HQ's media server at {place} rejected the stream ({_last(text)}); check [dispatch] url"
-        if any(word in lower for word in ("unauthorized", "authorization", "badname", "401", "403", "forbidden")):
+        if re.search(r"unauthorized|authorization|badname|forbidden|\b40[13]\b", lower):
             return (f"HQ's media server at {place} refused the stream's key or login; "
                     "check [dispatch] url and password_file")
         if "protocol not found" in lower:

@@ -68,6 +68,14 @@ def test_ffmpeg_errors_become_one_sentence_naming_the_fix(lines, expected):
     assert ("hq.example" in sentence) == ("camera" not in sentence)  # names the server, or the camera
 
 
+def test_a_port_that_holds_403_is_not_read_as_a_refused_login():
+    target = DispatchTarget.for_stream(DispatchConfig(url="srt://127.0.0.1:40317"), "test-1", "cam1")
+    lines = [f"[srt @ 0x55d] Connection to {target.shown_url} failed: Input/output error",
+             "srt://127.0.0.1:40317: Input/output error"]
+    assert "did not answer" in target.explain(lines, 1)
+    assert "refused the stream's key or login" in RTMP.explain(["Server error: 403 Forbidden"], 1)
+
+
 def test_an_rtmp_connection_that_breaks_is_tried_again():
     assert "tried again" in RTMP.explain(["av_interleaved_write_frame(): Broken pipe"], 1)
 
