@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fuzz_budget import HOSTILE_NUMBERS, HOSTILE_TEXT, budget, mutated, run_checked, xml_mutated
-from fuzz_targets import TARGETS
+from fuzz_targets import TARGETS, varint
 from hypothesis import given
 from hypothesis import strategies as st
 from takproto.proto import TakMessage
@@ -36,16 +36,7 @@ def tak_messages(draw) -> bytes:
     if draw(st.booleans()):
         return b"\xbf\x01\xbf" + body
     size = len(body) + draw(st.sampled_from([0, 0, 0, -1, 1, 2**40]))
-    return b"\xbf" + _varint(max(0, size)) + body
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+    return b"\xbf" + varint(max(0, size)) + body
 
 
 @budget(100)

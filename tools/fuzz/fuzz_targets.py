@@ -102,10 +102,11 @@ def cot_stream_fixup(data: bytes) -> bytes:
     except cot.CotError:
         return data
     body = data[start:] if start > 1 else data[2:]
-    return b"\xbf" + _varint(len(body)) + body
+    return b"\xbf" + varint(len(body)) + body
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
+    """``value`` as a protobuf varint (the TAK stream's length prefix)."""
     out = bytearray()
     while True:
         byte, value = value & 0x7F, value >> 7
