@@ -43,7 +43,7 @@ SESSION_EXPIRY_S = 24 * 3600
 DROP_LOG_EVERY = 1000  # after the first, one warning per this many refused messages
 MAX_QUEUED_MESSAGES = 10_000  # below 65,535 so message ids cannot wrap onto unacknowledged ones
 LOOP_TICK_S = 0.1
-ACK_POLL_S = 0.002  # while an acknowledgement waits for a commit, the loop looks this often
+ACK_POLL_S = 0.05  # while an acknowledgement waits for a commit and no wake_for_acks() comes, the loop looks this often
 REPLY_PREFIX = "mcv/reply/"  # every answer goes under here, to the asking client's own topic
 READ_BATCH = 256  # packets read from memory in one turn before the loop writes and looks around
 DEFAULT_REQUEST_TIMEOUT_S = 5.0
@@ -348,6 +348,15 @@ class MqttBus:
             except OSError:  # the connection broke under the send; reconnect as for any other loss
                 return False
         return self._client.loop_misc() == mqtt.MQTT_ERR_SUCCESS
+
+    def wake_for_acks(self) -> None:
+        """Any thread: a write that held back acknowledgements may have settled; send those now.
+
+        Wired to ``Store.on_settled``, so an acknowledgement leaves as soon as its write has
+        committed rather than at the next look (``ACK_POLL_S``).
+        """
+        if self._acks:
+            self._wake(None, None, None)
 
     def _wake(self, client, userdata, sock) -> None:
         """paho's on_socket_register_write (any publishing thread): wake the bus thread to write."""

@@ -84,6 +84,7 @@ class Gateway:
             on_state=self._on_bus_state,
         )
         self._bus_state = "connecting"
+        store.on_settled(self._on_writes_settled)
         self.alarm_desk = AlarmDesk(self.bus, store, self.topics, self.record, self.bad_input)
         self.geofences = GeofenceWatch(config.map.overlays, self.record, self.alarm_desk.raise_alarm)
         self.message_desk = MessageDesk(self.bus, store, self.topics, self.record, self.bad_input)
@@ -271,6 +272,13 @@ class Gateway:
         if state is not None:
             self.unit_publisher.submit(state)
         return True
+
+    def _on_writes_settled(self) -> None:
+        """Store-writer thread: the acknowledgements held for the writes just committed can go now."""
+        self.bus.wake_for_acks()
+        for link in list(self.links.values()):  # list() copies in one step; links change on the main thread
+            if isinstance(link, FieldDeviceLink):
+                link.bus.wake_for_acks()
 
     def _on_device_position(self, state: UnitState) -> WriteReceipt:
         """Bus thread of a field-device link: a device's position into the store and onto the bus.

@@ -268,6 +268,7 @@ class Store:
         self._pending: deque[_Op] = deque()
         self._wakeup = threading.Condition(threading.Lock())  # guards _pending and _closed
         self._settled = threading.Condition(threading.Lock())  # wakes WriteReceipt waiters after a commit
+        self._settle_listeners: list[Callable[[], None]] = []
         self._closed = False
         ready: Future = Future()
         self._thread = threading.Thread(target=self._run_writer, args=(ready,), name="store-writer",
@@ -372,6 +373,14 @@ class Store:
         """Forget a stream chosen to go to HQ; False if it was not chosen."""
         return self._submit(_unchoose_dispatch, (stream,))
 
+    def on_settled(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` on the writer thread after every batch's receipts have settled.
+
+        For a thread that polls receipts among other work (a bus holding acknowledgements
+        until their writes commit): a wake-up instead of a poll. It must return at once.
+        """
+        self._settle_listeners.append(listener)
+
     def _submit(self, apply: Callable, row: tuple) -> WriteReceipt:
         receipt = WriteReceipt(self._settled)
         with self._wakeup:
@@ -395,6 +404,11 @@ class Store:
         try:
             while batch := self._next_batch():
                 self._commit_when_room(conn, batch)
+                for listener in self._settle_listeners:
+                    try:
+                        listener()
+                    except Exception:  # a listener's bug must not stop the writes
+                        log.exception("store %s: a listener of settled writes failed", self.path)
         finally:
             conn.close()
 

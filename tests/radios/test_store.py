@@ -19,6 +19,7 @@ import pytest
 from radios import store as store_module
 from radios.schema import Event, UnitState, format_ts
 from radios.store import MIGRATIONS, Store, StoreError
+from support import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 BURST = Path(__file__).with_name("store_burst.py")
@@ -71,6 +72,20 @@ def stored_ids(path: Path, table: str) -> set[str]:
 
 
 # --- round trips and dedup ---------------------------------------------------------
+
+
+def test_settle_listeners_hear_of_every_batch_once_its_receipts_are_settled_and_a_failing_one_stops_nothing(
+        store: Store):
+    receipts, heard = [], []
+    store.on_settled(lambda: 1 / 0)  # a listener's bug is logged; the writer and the next listener carry on
+    store.on_settled(lambda: heard.append([receipt.done() for receipt in receipts]))
+    for n in range(3):
+        receipts.append(store.add_event(event(f"note {n}")))
+        assert receipts[-1].result(timeout=5) is True
+        wait_until(lambda: len(heard) == n + 1)
+    assert heard[-1] == [True, True, True]
+    assert all(all(seen) for seen in heard)
+    assert store.count("events") == 3
 
 
 def test_event_round_trips(store: Store):
