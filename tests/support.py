@@ -145,3 +145,15 @@ class RunningGateway:
     def __exit__(self, *exc) -> None:
         self.gateway.stop()
         self.store.close()
+
+
+def open_seat(config, seat: str, qtbot):
+    """A seat's console as ``mcv console`` opens it (in English): built for ``config``, its window
+    shown and given to ``qtbot`` (closed after the test), its bus started. The caller stops it."""
+    from console.app import build_console  # only the console tests open a seat; the rest stay Qt-free
+
+    console = build_console(config, seat, "en")
+    qtbot.addWidget(console.window)
+    console.window.show()
+    console.bus.start()
+    return console

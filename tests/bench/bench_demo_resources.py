@@ -241,6 +241,15 @@ def process_results(samples: list[dict], warm_up_s: float = WARM_UP_S) -> dict:
     return results
 
 
+def print_closing(summary: list[str], written: list[Path], results: dict) -> None:
+    """Print the demo's own summary, the files written and, last, ``results`` as one JSON line."""
+    for line in summary:
+        print(line, flush=True)
+    names = [str(path) for path in written]
+    print(f"wrote {', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else f"wrote {names[0]}", flush=True)
+    print(json.dumps(results), flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long to sample (default 10)")
@@ -255,10 +264,7 @@ def main() -> int:
     plot(samples, out / "resources.png", f"mcv demo --headless, {args.minutes:g} min")
     results = {"minutes": args.minutes, "samples": len(samples), "goal_growth_percent": GOAL_GROWTH_PERCENT,
                **process_results(samples)}
-    for line in summary:
-        print(line, flush=True)
-    print(f"wrote {out / 'resources.csv'} and {out / 'resources.png'}", flush=True)
-    print(json.dumps(results), flush=True)
+    print_closing(summary, [out / "resources.csv", out / "resources.png"], results)
     return 0
 
 

@@ -44,7 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_demo_resources import (  # noqa: E402  (a sibling script, not a package)
-    GOAL_GROWTH_PERCENT, SAMPLE_EVERY_S, plot, process_results, run, write_csv)
+    GOAL_GROWTH_PERCENT, SAMPLE_EVERY_S, plot, print_closing, process_results, run, write_csv)
 
 LATENCY_ENV = "MCV_LOOP_LATENCY_FILE"  # console.loop_latency.ENV_FILE; not imported, that module needs Qt
 TICK_S = 0.1  # console.loop_latency.INTERVAL_MS
@@ -92,14 +92,16 @@ def read_ticks(path: Path, begun: float) -> list[tuple[float, float]]:
     return ticks
 
 
+def lateness(values: list[float]) -> dict:
+    """How many ticks, and their p50_ms, p99_ms and max_ms (0 for no ticks)."""
+    return {"ticks": len(values), "p50_ms": round(percentile(values, 0.5), 2),
+            "p99_ms": round(percentile(values, 0.99), 2), "max_ms": round(max(values, default=0.0), 2)}
+
+
 def per_minute(ticks: list[tuple[float, float]], minutes: float) -> list[dict]:
     """Lateness per minute of the run: minute (its end), ticks, p50_ms, p99_ms, max_ms."""
-    rows = []
-    for minute in range(1, int(minutes) + 1):
-        values = [late for t, late in ticks if minute - 1 <= t / 60 < minute]
-        rows.append({"minute": minute, "ticks": len(values), "p50_ms": round(percentile(values, 0.5), 2),
-                     "p99_ms": round(percentile(values, 0.99), 2), "max_ms": round(max(values, default=0.0), 2)})
-    return rows
+    return [{"minute": minute, **lateness([late for t, late in ticks if minute - 1 <= t / 60 < minute])}
+            for minute in range(1, int(minutes) + 1)]
 
 
 class ProgressWriter:
@@ -159,17 +161,12 @@ def main() -> int:
     for row in latency:
         print(f"  {row['minute']:4d}  {row['ticks']:5d}  {row['p50_ms']:7.2f}  {row['p99_ms']:7.2f}  "
               f"{row['max_ms']:8.2f}", flush=True)
-    after = [late for t, late in ticks if t >= warm_up_min * 60]
-    whole = {"ticks": len(after), "p50_ms": round(percentile(after, 0.5), 2),
-             "p99_ms": round(percentile(after, 0.99), 2), "max_ms": round(max(after, default=0.0), 2)}
+    whole = lateness([late for t, late in ticks if t >= warm_up_min * 60])
     print(f"console event-loop lateness after warm-up: {whole['ticks']} ticks, p50 {whole['p50_ms']} ms, "
           f"p99 {whole['p99_ms']} ms, max {whole['max_ms']} ms", flush=True)
     results["console_loop_latency_after_warm_up"] = whole
     results["console_loop_latency_worst_minute_p99_ms"] = max((row["p99_ms"] for row in latency), default=0.0)
-    for line in summary:
-        print(line, flush=True)
-    print(f"wrote {out / 'resources.csv'}, {out / 'loop_latency.csv'} and {out / 'soak.png'}", flush=True)
-    print(json.dumps(results), flush=True)
+    print_closing(summary, [out / "resources.csv", out / "loop_latency.csv", out / "soak.png"], results)
     return 0
 
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from support import reap, wait_until
 
 if TYPE_CHECKING:
-    from chaos_support import StoreAudit
+    from chaos_support import GatewayChild, StoreAudit
 
 CONSOLE_START_S = 45.0
 # A seat whose loop stalls for a second more than the machine makes any process wait is
@@ -174,3 +175,18 @@ class RoundCheck:
         if target:
             with open(target, "a", encoding="utf-8") as f:
                 f.write(line + "\n")
+
+    def finish(self, seat: ConsoleSeat, started: float, audit: StoreAudit | None = None,
+               gateway: GatewayChild | None = None) -> None:
+        """End the round begun at ``started``: the store's integrity (when there is a store), the seat, the report.
+
+        Fails the test if the round found a problem, with the tail of the gateway's log when
+        there is a gateway: what it said while the round went wrong.
+        """
+        if audit is not None:
+            self.check_store(audit)
+        self.check_console(seat, started, time.monotonic())
+        self.report()
+        if self.problems:
+            log = "" if gateway is None else f"\n{gateway.log_text()[-3000:]}"
+            raise AssertionError(f"round {self.round}: {self.problems}{log}")

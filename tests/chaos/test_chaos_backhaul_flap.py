@@ -76,10 +76,7 @@ def test_backhaul_flapping_loses_nothing_on_the_way_to_hq(broker, tmp_path):
                     wait_until(lambda: entries <= set(consumer.delivered), HQ_DRAIN_S, interval_s=0.2)
                     at_hq = len(entries - set(consumer.delivered))
                     check.require(at_hq == 0, f"{at_hq} acknowledged log entries did not reach HQ")
-                    check.check_store(audit)
-                    check.check_console(seat, started, time.monotonic())
-                    check.report()
-                    assert not check.problems, f"round {number}: {check.problems}\n{gateway.log_text()[-3000:]}"
+                    check.finish(seat, started, audit, gateway)
     finally:
         gateway.stop()
         relay.close()

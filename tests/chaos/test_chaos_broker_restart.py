@@ -71,9 +71,6 @@ def test_broker_restart_loses_nothing_acknowledged_and_links_come_back(tmp_path)
                     stable_from = time.monotonic()
                     check.require(gateway.alive(), "the gateway ended")
                     check_acknowledged(check, peers, audit)
-                    check.check_store(audit)
-                    check.check_console(seat, started, time.monotonic())
-                    check.report()
-                    assert not check.problems, f"round {number}: {check.problems}\n{gateway.log_text()[-3000:]}"
+                    check.finish(seat, started, audit, gateway)
         finally:
             gateway.stop()

@@ -96,10 +96,7 @@ def test_full_disk_is_survived_and_writing_resumes_with_nothing_lost(broker, tmp
                                          first_stored_after(peers, audit, freed), RESUME_S)
                     check_acknowledged(check, peers, audit, timeout_s=RESUME_S, excused=full_spells)
                     check.require(watch.wait_gateway("online", freed, 5) is not None, "the heartbeat stopped")
-                    check.check_store(audit)
-                    check.check_console(seat, started, time.monotonic())
-                    check.report()
-                    assert not check.problems, f"round {number}: {check.problems}\n{gateway.log_text()[-3000:]}"
+                    check.finish(seat, started, audit, gateway)
                 peers.pause()
                 final = RoundCheck(f"disk_full_{disk.method}", 0)  # the held items too, once the gateway caught up
                 check_acknowledged(final, peers, audit, timeout_s=RESUME_S, excused=full_spells)

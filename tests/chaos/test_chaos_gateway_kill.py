@@ -69,10 +69,7 @@ def test_gateway_sigkill_mid_ingest_loses_nothing_acknowledged(broker, tmp_path)
                     check.check_recovery("gateway online and field link up", killed,
                                          max(back, link_back) if back and link_back else None, GATEWAY_BACK_S)
                     check_acknowledged(check, peers, audit, excused=in_flight)
-                    check.check_store(audit)
-                    check.check_console(seat, started, time.monotonic())
-                    check.report()
-                    assert not check.problems, f"round {number}: {check.problems}\n{gateway.log_text()[-3000:]}"
+                    check.finish(seat, started, audit, gateway)
                 peers.pause()
                 final = RoundCheck("gateway_sigkill", 0)
                 check_acknowledged(final, peers, audit, excused=in_flight)

@@ -115,10 +115,7 @@ def test_serial_unplug_and_replug_comes_back_within_two_seconds(broker, tmp_path
                     back = watch.wait_link(LINK, ("up",), replugged, SERIAL_BACK_S + 5)
                     check.check_recovery("serial link up after the replug", replugged, back, SERIAL_BACK_S)
                     radio.counting = True
-                    check.check_store(audit)
-                    check.check_console(seat, started, time.monotonic())
-                    check.report()
-                    assert not check.problems, f"round {number}: {check.problems}\n{gateway.log_text()[-3000:]}"
+                    check.finish(seat, started, audit, gateway)
     finally:
         gateway.stop()
         cable.unplug()

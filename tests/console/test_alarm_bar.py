@@ -2,9 +2,8 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from support import RunningGateway, wait_until
+from support import RunningGateway, open_seat, wait_until
 
-from console.app import build_console
 from radios.schema import Alarm
 
 
@@ -14,19 +13,11 @@ def running(broker, tmp_path):
         yield gateway
 
 
-def open_seat(running, seat, qtbot):
-    console = build_console(running.config, seat, "en")
-    qtbot.addWidget(console.window)
-    console.window.show()
-    console.bus.start()
-    return console
-
-
 def test_an_alarm_raised_before_a_seat_opens_waits_for_it_and_ack_clears_every_seat(running, qtbot):
     alarm = Alarm.create("bodycam-r2", alarm_kind="sos", text="Rescue 2 trapped by water", unit="r2")
     running.gateway.alarm_desk.raise_alarm(alarm)
-    commander = open_seat(running, "commander", qtbot)
-    comms = open_seat(running, "comms", qtbot)
+    commander = open_seat(running.config, "commander", qtbot)
+    comms = open_seat(running.config, "comms", qtbot)
     try:
         for console in (commander, comms):
             bar = console.window.alarm_bar
@@ -45,7 +36,7 @@ def test_an_alarm_raised_before_a_seat_opens_waits_for_it_and_ack_clears_every_s
 
 
 def test_the_oldest_alarm_is_shown_first_and_the_rest_are_counted(running, qtbot):
-    console = open_seat(running, "drone", qtbot)
+    console = open_seat(running.config, "drone", qtbot)
     try:
         qtbot.waitUntil(lambda: console.bus.state == "up", timeout=5000)
         raised = []
@@ -63,7 +54,7 @@ def test_the_oldest_alarm_is_shown_first_and_the_rest_are_counted(running, qtbot
 
 
 def test_a_saved_seat_layout_cannot_hide_an_open_alarm(running, qtbot):
-    console = open_seat(running, "commander", qtbot)
+    console = open_seat(running.config, "commander", qtbot)
     try:
         window = console.window
         window.seat_actions["comms"].trigger()

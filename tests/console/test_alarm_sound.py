@@ -5,11 +5,10 @@ import wave
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
-from support import RunningGateway
+from support import RunningGateway, open_seat
 
 from console.alarm_bar import AlarmBar
 from console.alarm_sound import AlarmSoundController, should_sound
-from console.app import build_console
 from console.bus_client import BusClient
 from radios.bus_settings import BusSettings
 from radios.schema import Alarm, Topics
@@ -29,16 +28,8 @@ def dummy_audio(monkeypatch):
     monkeypatch.setenv("MCV_AUDIO_OUTPUT", "dummy")
 
 
-def open_seat(running, seat, qtbot):
-    console = build_console(running.config, seat, "en")
-    qtbot.addWidget(console.window)
-    console.window.show()
-    console.bus.start()
-    return console
-
-
 def test_an_sos_sounds_on_every_seat_until_a_person_acknowledges_it(running, qtbot, dummy_audio):
-    commander, comms = open_seat(running, "commander", qtbot), open_seat(running, "comms", qtbot)
+    commander, comms = open_seat(running.config, "commander", qtbot), open_seat(running.config, "comms", qtbot)
     try:
         sounds = [console.window.alarm_bar.sound for console in (commander, comms)]
         assert not any(sound.sounding for sound in sounds)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMainWindow
-from support import write_config
+from support import open_seat, write_config
 
 from console.backhaul_banner import format_duration, install_backhaul_banner
 from radios.broker import LocalBroker, free_port
@@ -66,7 +66,6 @@ def test_shows_progress_while_draining_and_hides_when_drained(window):
 
 
 def test_every_seat_sees_the_banner_while_hq_is_away(broker, tmp_path, qtbot):
-    from console.app import build_console
     from radios.config import load_config
     from radios.gateway import Gateway
     from radios.store import Store
@@ -79,10 +78,7 @@ def test_every_seat_sees_the_banner_while_hq_is_away(broker, tmp_path, qtbot):
     stop_heartbeat = threading.Event()
     heartbeat = threading.Thread(target=gateway.run_until, args=(stop_heartbeat,), name="heartbeat")
     heartbeat.start()
-    console = build_console(config, "comms", "en")
-    qtbot.addWidget(console.window)
-    console.window.show()
-    console.bus.start()
+    console = open_seat(config, "comms", qtbot)
     try:
         banner = console.window.backhaul_banner
         qtbot.waitUntil(lambda: banner.parentWidget().isVisible(), timeout=5000)

@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
-from support import Recorder, wait_until, write_config
+from support import Recorder, open_seat, wait_until, write_config
 
-from console.app import build_console
 from console.drone_hud import (
     BATTERY_COLOURS, DroneHudPainter, DroneHudState, battery_colour, battery_level, format_duration, format_metres,
     readout,
@@ -235,10 +234,7 @@ def drone_seat(broker, tmp_path, qtbot):
     try:
         assert gateway.bus.wait_connected(5)
         assert wait_until(lambda: gateway.links["drones"].local_port == port, 5)
-        console = build_console(config, "drone", "en")
-        qtbot.addWidget(console.window)
-        console.window.show()
-        console.bus.start()
+        console = open_seat(config, "drone", qtbot)
         drone = FakeDrone(port, sysid=1, video_uri=None).start()
         yield gateway, console, drone
     finally:

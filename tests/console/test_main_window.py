@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from support import wait_until, write_config
+from support import open_seat, wait_until, write_config
 
 from console.app import build_console
 from console.seats import SEAT_NAMES
@@ -18,10 +18,7 @@ def system(broker, tmp_path, qtbot):
     store = Store(config.store_path)
     gateway = Gateway(config, store)
     gateway.start()
-    console = build_console(config, "commander", "en")
-    qtbot.addWidget(console.window)
-    console.window.show()
-    console.bus.start()
+    console = open_seat(config, "commander", qtbot)
     yield config, gateway, console
     console.stop()
     gateway.stop()

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QWidget
+from support import open_seat
 
-from console.app import build_console
 from console.seats import SEAT_NAMES
 from radios.broker import LocalBroker
 from radios.config import load_config
@@ -54,10 +54,7 @@ def test_no_seat_shows_a_configured_secret(tmp_path, qtbot, seat):
             '[uplink]\nurl = "mqtts://hq.example.org"\nusername = "t-1"\npassword_file = "hq.password"\n'
             f'[[streams]]\nid = "mast-1"\nname = "Mast"\nkind = "mast"\n'
             f'url = "rtsp://admin:{camera}@127.0.0.1:1/main"\nsub_url = "rtsp://admin:{camera}@127.0.0.1:1/sub"\n')
-        console = build_console(load_config(config_path), seat, "en")
-        qtbot.addWidget(console.window)
-        console.window.show()
-        console.bus.start()
+        console = open_seat(load_config(config_path), seat, qtbot)
         try:
             qtbot.waitUntil(lambda: console.bus.state == "down", timeout=10_000)  # the broker refused the login
             qtbot.wait(500)  # the status bar and the wall take the news on their next tick

@@ -23,6 +23,7 @@ from support import reap, wait_until
 
 sys.path.insert(0, str(Path(__file__).parent))  # tak_peer.py sits beside this file
 from tak_peer import ATAK_SA, LOOPBACK, free_port, pytak  # noqa: E402
+from tls_certs import make_ca, make_certificate  # noqa: E402
 
 from radios.config import ConfigError, LinkConfig, load_config  # noqa: E402
 from radios.cot import build_unit  # noqa: E402
@@ -32,25 +33,11 @@ from radios.cot_tls import TlsSetupError, client_context  # noqa: E402
 PASSPHRASE = "k3y-pass phrase"
 
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
-
-
-def make_certificate(folder: Path, name: str, ca: str, ip: str | None = None, passphrase: str | None = None) -> None:
-    key_protection = ["-passout", f"pass:{passphrase}"] if passphrase else ["-nodes"]
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", *key_protection,
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=folder)
-    (folder / f"{name}.ext").write_text(f"subjectAltName=IP:{ip}\n" if ip else "basicConstraints=CA:FALSE\n")
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
-            "-out", f"{name}.crt", "-days", "2", "-extfile", f"{name}.ext", cwd=folder)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tak-certs")
     for ca in ("ca", "other-ca"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", "-subj", f"/CN={ca}", "-days", "2", cwd=folder)
+        make_ca(folder, ca)
     make_certificate(folder, "server", "ca", ip=LOOPBACK)
     make_certificate(folder, "client", "ca", passphrase=PASSPHRASE)
     make_certificate(folder, "stranger", "other-ca")

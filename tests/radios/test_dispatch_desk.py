@@ -3,47 +3,21 @@ real HQ broker is cut and restored (a socat hop killed by its PID), and each ste
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import Recorder, RunningGateway, reap, wait_until
+from support import Recorder, RunningGateway, wait_until
 
-sys.path.insert(0, str(Path(__file__).parent))  # uplink_peers.py sits beside this file
 sys.path.insert(0, str(Path(__file__).parents[1] / "video"))  # the HQ receiver
 from dispatch_peers import HqReceiver  # noqa: E402
-from uplink_peers import HqBroker  # noqa: E402
 
-from radios.broker import broker_answers, free_port  # noqa: E402
+from radios.broker import free_port  # noqa: E402
 from radios.bus import BusSettings, MqttBus  # noqa: E402
 from radios.schema import CommandReply, DispatchRequest, DispatchState, Topics, decode  # noqa: E402
 from video.fake_camera_server import FakeCameraServer, gstreamer_available  # noqa: E402
 
 TOPICS = Topics("test-1")
-
-
-class Backhaul:
-    """A TCP hop (socat) from the vehicle to HQ's broker: killing it by its process group cuts the link."""
-
-    def __init__(self, target_port: int) -> None:
-        self.port = free_port()
-        self.target_port = target_port
-        self.process: subprocess.Popen | None = None
-
-    def restore(self) -> None:
-        self.process = subprocess.Popen(
-            ["socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork", f"TCP:127.0.0.1:{self.target_port}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        assert wait_until(lambda: broker_answers("127.0.0.1", self.port), 5)
-
-    def cut(self) -> None:
-        if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            reap(self.process)
-            self.process = None
 
 
 def ask(seat: Recorder, stream: str, action: str) -> CommandReply:
@@ -80,21 +54,6 @@ def camera():
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def hq(tmp_path):
-    broker = HqBroker(tmp_path / "hq").start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def backhaul(hq):
-    link = Backhaul(hq.port)
-    link.restore()
-    yield link
-    link.cut()
 
 
 def test_seat_and_hq_choose_streams_the_backhaul_pauses_them_and_every_step_is_logged(

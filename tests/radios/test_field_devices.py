@@ -6,6 +6,7 @@ import re
 import select
 import socket
 import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,9 @@ from radios.device_format import DeviceError, DeviceFormat, own_format
 from radios.gateway import Gateway
 from radios.schema import LinkState, Topics, UnitState, decode
 from radios.store import Store
+
+sys.path.insert(0, str(Path(__file__).parent))  # tls_certs.py sits beside this file
+from tls_certs import make_ca, make_certificate  # noqa: E402
 
 TOPICS = Topics("test-1")
 ACME = DeviceMappingConfig(id="acme", topic="acme/+/gps", lat="gps.latitude", lon="gps.longitude",
@@ -161,25 +165,12 @@ def test_bad_field_link_config_names_the_key(tmp_path, broker, url, extra, compl
 # -- real brokers ----------------------------------------------------------------------
 
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
-
-
-def make_certificate(folder: Path, name: str, ca: str, ip: str | None = None) -> None:
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{name}.key",
-            "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=folder)
-    (folder / f"{name}.ext").write_text(f"subjectAltName=IP:{ip}\n" if ip else "basicConstraints=CA:FALSE\n")
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
-            "-out", f"{name}.crt", "-days", "2", "-extfile", f"{name}.ext", cwd=folder)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     """A CA, a server certificate for 127.0.0.1, a client certificate, and a CA nobody uses."""
     folder = tmp_path_factory.mktemp("certs")
     for ca in ("ca", "other-ca"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", "-subj", f"/CN={ca}", "-days", "2", cwd=folder)
+        make_ca(folder, ca)
     make_certificate(folder, "server", "ca", ip="127.0.0.1")
     make_certificate(folder, "client", "ca")
     for path in folder.iterdir():

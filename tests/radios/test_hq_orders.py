@@ -5,60 +5,19 @@ order arrives once (HQ's persistent session held it), is stored and shown to eve
 seat, and the commander's read receipt reaches HQ's acks topic.
 """
 
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from support import Recorder, reap, wait_until, write_config
+from support import Recorder, wait_until, write_config
 
 sys.path.insert(0, str(Path(__file__).parent))  # uplink_peers.py sits beside this file
-from uplink_peers import HqBroker, HqConsumer  # noqa: E402
+from uplink_peers import HqConsumer  # noqa: E402
 
-from radios.broker import broker_answers, free_port  # noqa: E402
 from radios.bus import BusSettings, MqttBus  # noqa: E402
 from radios.config import load_config  # noqa: E402
 from radios.gateway import Gateway  # noqa: E402
 from radios.schema import Message, MessageReceipt, decode  # noqa: E402
 from radios.store import Store  # noqa: E402
-
-
-class Backhaul:
-    """A TCP hop (socat) from the vehicle to HQ: killing it by its process group cuts the link."""
-
-    def __init__(self, target_port: int) -> None:
-        self.port = free_port()
-        self.target_port = target_port
-        self.process: subprocess.Popen | None = None
-
-    def restore(self) -> None:
-        self.process = subprocess.Popen(
-            ["socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork", f"TCP:127.0.0.1:{self.target_port}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        assert wait_until(lambda: broker_answers("127.0.0.1", self.port), 5)
-
-    def cut(self) -> None:
-        if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGKILL)  # socat and the children it forked per connection
-            reap(self.process)
-            self.process = None
-
-
-@pytest.fixture
-def hq(tmp_path):
-    broker = HqBroker(tmp_path / "hq").start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
-def backhaul(hq):
-    link = Backhaul(hq.port)
-    link.restore()
-    yield link
-    link.cut()
 
 
 def hq_order(text="Move the vehicle to the Gongchen Bridge staging area"):

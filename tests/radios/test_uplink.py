@@ -41,13 +41,6 @@ class Seen:
 
 
 @pytest.fixture
-def hq(tmp_path):
-    broker = HqBroker(tmp_path / "hq").start()
-    yield broker
-    broker.stop()
-
-
-@pytest.fixture
 def store(tmp_path):
     with Store(tmp_path / "vehicle.sqlite3") as opened:
         yield opened

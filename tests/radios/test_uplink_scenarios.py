@@ -12,6 +12,7 @@ import pytest
 from support import wait_until
 
 sys.path.insert(0, str(Path(__file__).parent))  # uplink_peers.py sits beside this file
+from tls_certs import make_ca, make_certificate  # noqa: E402
 from uplink_peers import FAST_RECONNECT, HqBroker, HqConsumer  # noqa: E402
 
 from radios.broker import free_port  # noqa: E402
@@ -59,13 +60,6 @@ def outbox_count(path: Path) -> int:
         return conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
     finally:
         conn.close()
-
-
-@pytest.fixture
-def hq(tmp_path):
-    broker = HqBroker(tmp_path / "hq").start()
-    yield broker
-    broker.stop()
 
 
 def test_a_10000_item_backlog_arrives_once_each_in_priority_order(hq, tmp_path):
@@ -155,10 +149,6 @@ def test_an_uplink_killed_mid_drain_loses_nothing_and_dedup_absorbs_the_copies(h
 # -- TLS ------------------------------------------------------------------------------
 
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
-
-
 @pytest.fixture
 def certs(tmp_path):
     """Two CAs; HQ's server certificate (for 127.0.0.1) comes from ``hq-ca``, which the vehicle
@@ -166,13 +156,8 @@ def certs(tmp_path):
     folder = tmp_path / "certs"
     folder.mkdir()
     for ca in ("hq-ca", "vehicle-ca"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", "-subj", f"/CN={ca}", "-days", "2", cwd=folder)
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "hq.key",
-            "-out", "hq.csr", "-subj", "/CN=hq", cwd=folder)
-    (folder / "hq.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "hq.csr", "-CA", "hq-ca.crt", "-CAkey", "hq-ca.key", "-CAcreateserial",
-            "-out", "hq.crt", "-days", "2", "-extfile", "hq.ext", cwd=folder)
+        make_ca(folder, ca)
+    make_certificate(folder, "hq", "hq-ca", ip="127.0.0.1")
     for path in folder.iterdir():
         path.chmod(0o644)
     return folder

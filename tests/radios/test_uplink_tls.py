@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from radios.schema import Event, Topics
 from radios.secret_files import secret_file_problem
 from radios.store import Store
 from radios.uplink import UplinkSettings, UplinkWorker
+
+sys.path.insert(0, str(Path(__file__).parent))  # tls_certs.py sits beside this file
+from tls_certs import make_ca, make_certificate  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 MOSQUITTO_DIR = REPO / "installer" / "mosquitto"
@@ -126,21 +130,12 @@ def test_private_keys_are_checked_and_certificates_are_not(tmp_path):
 
 # -- on the wire --------------------------------------------------------------------------
 
-def openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=30)
-
-
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hq-certs")
     for ca in ("ca", "other-ca"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                "-keyout", f"{ca}.key", "-out", f"{ca}.crt", "-subj", f"/CN={ca}", "-days", "2", cwd=folder)
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "hq.key",
-            "-out", "hq.csr", "-subj", "/CN=hq", cwd=folder)
-    (folder / "hq.ext").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "hq.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "hq.crt", "-days", "2", "-extfile", "hq.ext", cwd=folder)
+        make_ca(folder, ca)
+    make_certificate(folder, "hq", "ca", ip="127.0.0.1")
     return folder
 
 

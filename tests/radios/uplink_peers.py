@@ -1,13 +1,17 @@
-"""Test peers for the uplink: an "HQ" mosquitto that survives restarts, and an HQ consumer."""
+"""Test peers for the uplink: an "HQ" mosquitto that survives restarts, an HQ consumer, and a
+backhaul to HQ (a socat hop) that is cut and restored."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 from pathlib import Path
 
-from radios.broker import LocalBroker
+from support import reap, wait_until
+
+from radios.broker import LocalBroker, broker_answers, free_port
 from radios.bus import BusSettings, MqttBus
 from radios.hq_dedup import HqDedup, payload_id
 from radios.reconnect_policy import ReconnectPolicy
@@ -82,3 +86,24 @@ class HqConsumer:
     def __exit__(self, *exc) -> None:
         self.bus.stop()
         self.dedup.close()
+
+
+class SocatBackhaul:
+    """A TCP hop (socat) from the vehicle to HQ's broker: killing it by its process group cuts the link."""
+
+    def __init__(self, target_port: int) -> None:
+        self.port = free_port()
+        self.target_port = target_port
+        self.process: subprocess.Popen | None = None
+
+    def restore(self) -> None:
+        self.process = subprocess.Popen(
+            ["socat", f"TCP-LISTEN:{self.port},bind=127.0.0.1,reuseaddr,fork", f"TCP:127.0.0.1:{self.target_port}"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        assert wait_until(lambda: broker_answers("127.0.0.1", self.port), 5)
+
+    def cut(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)  # socat and the children it forked per connection
+            reap(self.process)
+            self.process = None
