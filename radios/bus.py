@@ -120,7 +120,7 @@ class MqttBus:
         self._resubscribe_mid: int | None = None
         self._acks: deque[tuple[int, int, object]] = deque()  # bus thread: (mid, qos, receipt or None), in order
         self.dropped = 0  # messages refused because the outgoing queue was full
-        self.protocol = mqtt.MQTTv5
+        self.protocol = settings.protocol
         self._tls: _TlsContext | None = None
         self._refused: str | None = None   # bus thread: why the broker refused the last CONNECT
         self._fall_back = False

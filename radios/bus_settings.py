@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MQTT_311, MQTT_5 = 4, 5  # the protocol levels on the wire (paho's MQTTv311 and MQTTv5)
+
 
 @dataclass(frozen=True)
 class BusSettings:
@@ -20,6 +22,7 @@ class BusSettings:
     will: tuple[str, bytes] | None = None
     cert_file: str | None = None   # a client certificate (PEM) for brokers that ask for one
     key_file: str | None = None    # its private key, when not inside cert_file
+    protocol: int = MQTT_5         # the first one tried; a broker that refuses 5 gets 3.1.1
 
     @classmethod
     def from_broker(cls, broker, client_id: str, *, persistent_session: bool = False,

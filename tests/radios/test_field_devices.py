@@ -358,13 +358,27 @@ class MqttV311Gatekeeper:
         self._thread.join(5)
 
 
-def test_a_broker_that_refuses_mqtt5_gets_mqtt311(tmp_path, broker):
+def test_a_bus_whose_broker_refuses_mqtt5_speaks_mqtt311_to_it(broker):
+    gatekeeper = MqttV311Gatekeeper(broker)
+    bus = MqttBus(BusSettings(host="127.0.0.1", port=gatekeeper.port, client_id="old-broker"),
+                  on_message=lambda topic, payload, retained: None)
+    try:
+        assert bus.protocol == mqtt.MQTTv5
+        bus.start()
+        assert wait_until(lambda: bus.is_connected, 10)
+        assert gatekeeper.refused == 1 and bus.protocol == mqtt.MQTTv311
+    finally:
+        bus.stop()
+        gatekeeper.close()
+
+
+def test_a_field_link_speaks_mqtt311_so_an_old_field_broker_takes_it_at_once(tmp_path, broker):
     gatekeeper = MqttV311Gatekeeper(broker)
     gateway, store = start_gateway(tmp_path, broker, LINK.format(url=f"mqtt://127.0.0.1:{gatekeeper.port}", extra=""))
     link = gateway.links["field"]
     try:
         assert wait_until(lambda: link.bus.is_connected, 10)
-        assert gatekeeper.refused == 1 and link.bus.protocol == mqtt.MQTTv311
+        assert gatekeeper.refused == 0 and link.bus.protocol == mqtt.MQTTv311
         with Recorder(broker, "#", "device") as device:
             device.bus.publish("mcv/v1/test-1/device/r9/position", b'{"lat": 30.0, "lon": 120.0}')
             assert wait_until(lambda: "r9" in {u.uid for u in store.units()}, 10)
