@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.dispatch_actions import DispatchActions
+from radios.dispatch_place import split_target
 from radios.schema import DispatchState
 
 COLUMNS = 5
@@ -92,8 +93,20 @@ class UplinkPanel(QWidget):
             return self.tr("No video goes to HQ: the gateway has not reported video dispatch.")
         backhaul = {"up": self.tr("Backhaul up"), "down": self.tr("Backhaul DOWN: video waits"),
                     "not_configured": self.tr("No uplink configured")}.get(state.backhaul, state.backhaul)
-        return self.tr("{backhaul} · {link} · budget {budget} kb/s · to {target}").format(
-            backhaul=backhaul, budget=state.budget_kbps, link=self.capacity_text(state), target=state.target)
+        return self.tr("{backhaul} · {link} · budget {budget} kb/s · {target}").format(
+            backhaul=backhaul, budget=state.budget_kbps, link=self.capacity_text(state),
+            target=self.target_text(state))
+
+    def target_text(self, state: DispatchState) -> str:
+        """HQ's media server as ``SRT to hq.example:9000``: never the url's template, path, query or login.
+
+        The gateway retains only ``scheme://host:port``; an older gateway's full url is cleaned here too.
+        """
+        server = split_target(state.target)
+        if server is None:
+            return self.tr("to HQ's media server")
+        protocol, place = server
+        return self.tr("{protocol} to {server}").format(protocol=protocol.upper(), server=place)
 
     def capacity_text(self, state: DispatchState) -> str:
         """The backhaul's capacity and how it is known: ``capacity 1.8 Mbit/s (measured)``."""

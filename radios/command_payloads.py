@@ -201,6 +201,8 @@ class DispatchState(Payload):
     ``streams`` holds one object per chosen stream: ``stream``, ``state`` (``DISPATCH_STATES``),
     ``detail`` (a sentence, no secrets), ``mode`` (``copy``, ``transcode`` or empty), ``width``,
     ``height``, ``fps``, ``share_kbps``, ``out_kbps`` (measured) and ``source_kbps``.
+    ``target`` is HQ's media server as ``scheme://host:port`` (radios/dispatch_place.py), never
+    the ``[dispatch] url`` itself (an older gateway retained that url, ``{stream}`` and all).
     """
 
     KIND = "dispatch"

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from radios.bus import MqttBus
 from radios.config import Config
+from radios.dispatch_place import display_target
 from radios.input_guard import BadInputLog
 from radios.store import Store
 from radios.schema import (
@@ -169,7 +170,8 @@ class DispatchDesk:
         backhaul = snap.backhaul if snap.backhaul in BACKHAUL_STATES else "down"
         try:
             state = DispatchState.create(SRC, backhaul=backhaul, budget_kbps=snap.budget_kbps,
-                                         capacity_kbps=snap.capacity_kbps, target=snap.target, streams=entries,
+                                         capacity_kbps=snap.capacity_kbps, target=display_target(snap.target),
+                                         streams=entries,
                                          capacity_source=snap.capacity_source)
         except PayloadError as exc:  # our own figures: a bug, not input from the field
             log.error("video dispatch state not published: %s", exc)

@@ -1876,22 +1876,22 @@
 <context>
     <name>StreamCataloguePanel</name>
     <message>
-        <location filename="../../console/stream_catalogue_panel.py" line="120"/>
+        <location filename="../../console/stream_catalogue_panel.py" line="130"/>
         <source>Drag a stream onto a tile to show it there; double-click to make it the large tile.</source>
         <translation>把视频流拖到画面格上即可在那里显示；双击使其成为大画面。</translation>
     </message>
     <message>
-        <location filename="../../console/stream_catalogue_panel.py" line="126"/>
+        <location filename="../../console/stream_catalogue_panel.py" line="136"/>
         <source>Video streams</source>
         <translation>视频流</translation>
     </message>
     <message>
-        <location filename="../../console/stream_catalogue_panel.py" line="145"/>
+        <location filename="../../console/stream_catalogue_panel.py" line="155"/>
         <source>REC</source>
         <translation>录像</translation>
     </message>
     <message>
-        <location filename="../../console/stream_catalogue_panel.py" line="147"/>
+        <location filename="../../console/stream_catalogue_panel.py" line="157"/>
         <source>▲ HQ</source>
         <translation>▲ 指挥中心</translation>
     </message>
@@ -2334,148 +2334,158 @@
 <context>
     <name>UplinkPanel</name>
     <message>
-        <location filename="../../console/uplink_panel.py" line="34"/>
-        <location filename="../../console/uplink_panel.py" line="92"/>
+        <location filename="../../console/uplink_panel.py" line="35"/>
+        <location filename="../../console/uplink_panel.py" line="93"/>
         <source>No video goes to HQ: the gateway has not reported video dispatch.</source>
         <translation>没有视频上传到指挥中心：网关尚未报告视频分发状态。</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="39"/>
+        <location filename="../../console/uplink_panel.py" line="40"/>
         <source>Stream</source>
         <translation>视频流</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="39"/>
+        <location filename="../../console/uplink_panel.py" line="40"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="39"/>
+        <location filename="../../console/uplink_panel.py" line="40"/>
         <source>Picture</source>
         <translation>画面</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="40"/>
+        <location filename="../../console/uplink_panel.py" line="41"/>
         <source>Sent / share</source>
         <translation>已发送 / 配额</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="40"/>
+        <location filename="../../console/uplink_panel.py" line="41"/>
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="50"/>
+        <location filename="../../console/uplink_panel.py" line="51"/>
         <source>A stream of the video catalogue</source>
         <translation>视频目录中的一路视频流</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="51"/>
+        <location filename="../../console/uplink_panel.py" line="52"/>
         <source>Send to HQ</source>
         <translation>发送到指挥中心</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="52"/>
+        <location filename="../../console/uplink_panel.py" line="53"/>
         <source>Stop sending</source>
         <translation>停止发送</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="93"/>
+        <location filename="../../console/uplink_panel.py" line="94"/>
         <source>Backhaul up</source>
         <translation>回传已连通</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="93"/>
+        <location filename="../../console/uplink_panel.py" line="94"/>
         <source>Backhaul DOWN: video waits</source>
         <translation>回传中断：视频等待中</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="94"/>
+        <location filename="../../console/uplink_panel.py" line="95"/>
         <source>No uplink configured</source>
         <translation>未配置上行链路</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="95"/>
-        <source>{backhaul} · {link} · budget {budget} kb/s · to {target}</source>
-        <translation>{backhaul} · {link} · 预算 {budget} kb/s · 发往 {target}</translation>
+        <location filename="../../console/uplink_panel.py" line="96"/>
+        <source>{backhaul} · {link} · budget {budget} kb/s · {target}</source>
+        <translation>{backhaul} · {link} · 预算 {budget} kb/s · {target}</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="101"/>
+        <location filename="../../console/uplink_panel.py" line="107"/>
+        <source>to HQ&apos;s media server</source>
+        <translation>发往指挥部媒体服务器</translation>
+    </message>
+    <message>
+        <location filename="../../console/uplink_panel.py" line="109"/>
+        <source>{protocol} to {server}</source>
+        <translation>{protocol} 发往 {server}</translation>
+    </message>
+    <message>
+        <location filename="../../console/uplink_panel.py" line="114"/>
         <source>capacity unknown</source>
         <translation>容量未知</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="103"/>
+        <location filename="../../console/uplink_panel.py" line="116"/>
         <source>{mbps:.1f} Mbit/s</source>
         <translation>{mbps:.1f} Mbit/s</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="104"/>
+        <location filename="../../console/uplink_panel.py" line="117"/>
         <source>{kbps} kb/s</source>
         <translation>{kbps} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="106"/>
+        <location filename="../../console/uplink_panel.py" line="119"/>
         <source>capacity {rate} (measured)</source>
         <translation>容量 {rate}（实测）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="107"/>
+        <location filename="../../console/uplink_panel.py" line="120"/>
         <source>capacity {rate} (configured)</source>
         <translation>容量 {rate}（配置值）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="111"/>
+        <location filename="../../console/uplink_panel.py" line="124"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="111"/>
+        <location filename="../../console/uplink_panel.py" line="124"/>
         <source>Starting</source>
         <translation>正在启动</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="111"/>
+        <location filename="../../console/uplink_panel.py" line="124"/>
         <source>Sending</source>
         <translation>发送中</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="112"/>
+        <location filename="../../console/uplink_panel.py" line="125"/>
         <source>Sending, re-encoded</source>
         <translation>发送中（已重新编码）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="112"/>
+        <location filename="../../console/uplink_panel.py" line="125"/>
         <source>Waiting for backhaul</source>
         <translation>等待回传恢复</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="113"/>
+        <location filename="../../console/uplink_panel.py" line="126"/>
         <source>Held: budget too small</source>
         <translation>暂停：预算不足</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="113"/>
+        <location filename="../../console/uplink_panel.py" line="126"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="131"/>
+        <location filename="../../console/uplink_panel.py" line="144"/>
         <source>{sent:.0f} of {budget} kb/s</source>
         <translation>{sent:.0f} / {budget} kb/s</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="138"/>
+        <location filename="../../console/uplink_panel.py" line="151"/>
         <source> at {fps} frames/s</source>
         <translation>，{fps} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="140"/>
+        <location filename="../../console/uplink_panel.py" line="153"/>
         <source> (as the camera sends it)</source>
         <translation>（按摄像机原样发送）</translation>
     </message>
     <message>
-        <location filename="../../console/uplink_panel.py" line="142"/>
+        <location filename="../../console/uplink_panel.py" line="155"/>
         <source>{sent:.0f} / {share} kb/s</source>
         <translation>{sent:.0f} / {share} kb/s</translation>
     </message>

@@ -63,7 +63,8 @@ def menu_texts(tile: VideoTileWidget) -> list[str]:
 def test_send_from_the_tile_shows_in_the_panel_and_marks_the_tile_then_stop(seat, qtbot):
     actions, panel, tile = seat
     qtbot.waitUntil(lambda: actions.state is not None, timeout=5000)  # retained at the gateway's start
-    assert "budget 1500 kb/s" in panel.summary.text() and "rtmp://127.0.0.1" in panel.summary.text()
+    assert "budget 1500 kb/s" in panel.summary.text() and "RTMP to 127.0.0.1:" in panel.summary.text()
+    assert "/live/" not in panel.summary.text()  # HQ's server only, not the url's template
     assert menu_texts(tile) == ["Send to HQ"] and not tile.sending_to_hq
     menu = QMenu()
     tile.extend_menu(menu)
