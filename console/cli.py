@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     from console.video_cli import add_video_commands  # cheap: argparse only
 
     add_video_commands(commands)
+    # Internal, not listed: the SRT sender child of a push to HQ (video/srt_send_child.py).
+    commands.add_parser("srt-send").add_argument("--settings-fd", type=int, required=True)
     return parser
 
 
@@ -77,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "srt-send":
+        from video.srt_send_child import run_srt_send  # neither Qt nor av: libsrt alone in its process
+
+        return run_srt_send(args.settings_fd)
     if args.command == "video":
         from console.video_cli import run_video
 

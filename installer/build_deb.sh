@@ -69,7 +69,7 @@ Priority: optional
 Installed-Size: $(du -sk "$ROOT" | cut -f1)
 Depends: libc6 (>= 2.36), libvlc5, vlc-plugin-base, vlc-plugin-video-output, mosquitto, adduser,
  libegl1, libgl1, libfontconfig1, libxkbcommon-x11-0
-Recommends: mosquitto-clients, fonts-noto-cjk, ffmpeg, python3-gi, gir1.2-gst-rtsp-server-1.0,
+Recommends: mosquitto-clients, fonts-noto-cjk, ffmpeg, libsrt1.5-gnutls, python3-gi, gir1.2-gst-rtsp-server-1.0,
  gstreamer1.0-plugins-base, gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad,
  gstreamer1.0-plugins-ugly
 Description: console of an emergency mobile command vehicle

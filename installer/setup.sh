@@ -63,6 +63,8 @@ VENV="$REPO/.venv"
 RUNTIME_PACKAGES=(
     libvlc5 libvlc-bin vlc-plugin-base vlc-plugin-video-output
     mosquitto mosquitto-clients socat xvfb xauth ffmpeg imagemagick fonts-noto-cjk
+    # The gateway's SRT sender child sends video to HQ through libsrt (video/srt_library.py).
+    libsrt1.5-gnutls
     libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
     libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-shape0
     libegl1 libgl1 libfontconfig1 libdbus-1-3

@@ -104,7 +104,7 @@ def test_the_demo_writes_no_secret_anywhere(tmp_path, isolated_dirs):
         try:
             assert wait_until(lambda: b"running headless" in stdout.read_bytes() or demo.poll() is not None, 60), \
                 stdout.read_text()
-            send_a_stream_to_hq(broker, named["broker password"])  # ffmpeg is handed the passphrase and fails
+            send_a_stream_to_hq(broker, named["broker password"])  # the SRT sender child is handed the passphrase and fails
             demo.wait(DURATION_S + 90)
         finally:
             reap(demo)

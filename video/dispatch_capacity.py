@@ -23,6 +23,13 @@ ceiling and the first guess, not the truth:
   limit: with the headroom kept for the outbox, a budget planned on the capacity alone
   never fills it, so without probing a link that got wider would never be found.
 
+A push that cannot count what arrives while the link is full (SRT: HQ acknowledges past the
+packets it gave up on, so the sender's figures count them as delivered) sends samples with
+``arrived_known`` False and ``delivered_kbps`` = its guess, on the low side, of what arrived.
+The link then carried at least that, and at least what it last carried clear (kept across
+changes, lowered with each drop): the capacity drops to the larger. The multiplicative
+decrease still applies, and probing finds the rest from below.
+
 Every change is at least ``HYSTERESIS`` of the planned figure and none comes within
 ``settle_s`` of the last (a new quality restarts the push; its first seconds say
 nothing), so the quality at HQ does not flap. Times are plain numbers from the caller's clock.
@@ -57,6 +64,7 @@ class DeliverySample:
     behind: bool
     sending: bool = True
     wants_more: bool = False
+    arrived_known: bool = True  # False: the link is full and delivered_kbps a low guess of what arrived (SRT)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class CapacityEstimatePolicy:
     _probe_wait_s: float = field(default=0.0, init=False, repr=False)  # grows while probes fill the link
     _probe_step: float = field(default=0.0, init=False, repr=False)  # grows while probes find more
     _probing: bool = field(default=False, init=False, repr=False)  # the last change was a probe
+    _clear_kbps: float = field(default=0.0, init=False, repr=False)  # the most carried clear; lowered by drops
+    _clear_unknown: bool = field(default=False, init=False, repr=False)  # this clear stretch had unknown samples
 
     def __post_init__(self) -> None:
         if self.ceiling_kbps < FLOOR_KBPS:
@@ -127,18 +137,29 @@ class CapacityEstimatePolicy:
                 self._behind_since = sample.at
             if sample.at - self._behind_since >= self.confirm_s:
                 best = self._mean_since(self._behind_since)
+                reason = f"the pushes fell behind; the link carried {best:.0f} kb/s"
+                if not sample.arrived_known:  # what arrived is a guess: take what surely went through
+                    best = max(self._clear_kbps, best)
+                    reason = f"the link did not carry what was sent; it carried about {best:.0f} kb/s"
                 planned = now.planned_kbps
                 dropped = min(max(best, planned * MIN_BACKOFF), planned * self.backoff)
+                self._clear_kbps = min(self._clear_kbps, dropped)
                 if self._probing:  # the probe filled the link: it is what was measured; probe less often
                     self._probe_wait_s = min(PROBE_MAX_S, self._probe_wait_s * 2)
                     self._probe_step = self.ceiling_kbps * self.probe_step_percent / 100
                     self._probing = False
-                return self._change(sample.at, dropped, 0, f"the pushes fell behind; the link carried {best:.0f} kb/s")
+                return self._change(sample.at, dropped, 0, reason)
             return now
         self._behind_since = None
         if self._clean_since is None or self._clean_since > sample.at:
             self._clean_since = sample.at
+            self._clear_unknown = False
+        # A young push is not yet judged behind, but one that cannot tell what arrived shows nothing clear.
+        self._clear_unknown = self._clear_unknown or not sample.arrived_known
         best = self._mean_since(self._clean_since) if sample.at - self._clean_since >= self.confirm_s else 0.0
+        if self._clear_unknown:
+            best = 0.0
+        self._clear_kbps = max(self._clear_kbps, best)
         if min(best, now.planned_kbps) > now.kbps * (1 + HYSTERESIS):
             # The plan stays (nothing restarts): only what is known of the link grows.
             kbps = int(min(best, now.planned_kbps))

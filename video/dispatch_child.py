@@ -1,9 +1,10 @@
 """The ffmpeg child of a dispatched stream, seen from the gateway: its input pipe and its progress.
 
-``ChildInput`` is the child's stdin as a file for PyAV's muxer. ``ProgressReader``
-reads the child's stderr on its own thread: ffmpeg's ``-progress`` figures give the bytes
-really sent (hence the measured bitrate and whether anything flows), the other lines are
-kept as the child's last words, for ``DispatchTarget.explain``.
+``ChildInput`` is the child's stdin as a file for PyAV's muxer; ``end_child`` ends and reaps
+the child. ``ProgressReader`` reads the child's stderr on its own thread: ffmpeg's
+``-progress`` figures give the bytes really sent (hence the measured bitrate and whether
+anything flows), the other lines are kept as the child's last words, for
+``DispatchTarget.explain``.
 """
 
 from __future__ import annotations
@@ -85,3 +86,24 @@ class ProgressReader:
             (first_at, first), (last_at, last) = self._sizes[0], self._sizes[-1]
         span = max(last_at - first_at, now - first_at - PROGRESS_PERIOD_S)
         return round((last - first) * 8 / 1000 / span, 1)
+
+
+def end_child(child: subprocess.Popen[bytes]) -> None:
+    """Close the child's input so it finishes what it has, and reap it; SIGTERM, then SIGKILL, if it lingers.
+
+    Only the thread that writes to the pipe may call this (a close from another thread would
+    wait behind a write blocked on a full pipe).
+    """
+    try:
+        child.stdin.close()
+    except (OSError, ValueError):
+        pass  # the child already went
+    try:
+        child.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        child.terminate()
+        try:
+            child.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=2.0)

@@ -12,7 +12,8 @@ uplink's for the backhaul, a worker's for its status), never while a lock is hel
 
 The budget follows the backhaul's measured capacity: each worker's status report feeds
 ``CapacityEstimatePolicy`` (video/dispatch_capacity.py) with what the pushes deliver and
-whether one falls behind its camera; a new estimate is logged and re-plans every stream.
+whether one falls behind its camera (or, for SRT, whether SRT's own figures show the link
+full); a new estimate is logged and re-plans every stream.
 
 Besides the config's ``[[streams]]``, a drone's or TAK device's video that the gateway's
 catalogue announced (``offer``, from the bus thread) can be sent, if its url is
@@ -257,10 +258,14 @@ class DispatchService:
         wants_more = any(worker.plan.share_kbps < self.config.stream_kbps and (
             worker.plan.mode == TRANSCODE or worker.plan.mode == HOLD and worker.plan.reason != BACKHAUL_DOWN)
             for worker in workers)
+        # An SRT push is never held back (lag_s stays 0); its own figures say when the link is full,
+        # and then only what it sent is known, not what arrived.
+        full = [(worker.link_full(), worker.sending_for_s() >= settle) for worker, _ in sending]
         sample = DeliverySample(at=self._clock(), delivered_kbps=sum(worker.delivered_kbps() for worker, _ in sending),
                                 behind=any(worker.lag_s() > LAG_BEHIND_S and worker.sending_for_s() >= settle
-                                           for worker, _ in sending),
-                                sending=up and bool(sending), wants_more=wants_more)
+                                           for worker, _ in sending) or any(now and old for now, old in full),
+                                sending=up and bool(sending), wants_more=wants_more,
+                                arrived_known=not any(now for now, _ in full))
         with self._capacity_lock:
             before = self._capacity.estimate
             after = self._capacity.observe(sample)

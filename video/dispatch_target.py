@@ -5,9 +5,11 @@ a ``/usr/bin/ffmpeg`` child fed NUT on its stdin (``DispatchWorker``). This modu
 the pure part of that: the target URL from the ``[dispatch]`` template, ffmpeg's argument
 list for a ``DispatchPlan`` (copy, or x264 with a VBV cap), and ffmpeg's error lines turned
 into one sentence for people. Secrets never leave it unmasked: ``shown_url`` and every
-sentence carry ``****`` in their place. The child's arguments do hold them (ffmpeg 5 reads
-an SRT passphrase or an RTMP key only from its command line), so another local user may see
-them with ``ps``; docs/video_dispatch.md says how to close that.
+sentence carry ``****`` in their place. For SRT the child writes MPEG-TS to its stdout and
+a sender child of the gateway's sends it through libsrt (``video/srt_push.py``), so the
+passphrase is a socket option handed over a pipe and SRT's statistics measure the link; an
+RTMP child's arguments do hold the key (ffmpeg 5 reads it only from its command line), so
+another local user may see it with ``ps``; docs/video_dispatch.md says how to close that.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from radios.config import MASK, DispatchConfig, mask_url
+from video import srt_library
 from video.dispatch_policy import TRANSCODE, DispatchPlan
+from video.srt_report import SRT, SenderFailure
+from video.srt_sender import SrtCallerSettings
 
 FFMPEG = "/usr/bin/ffmpeg"
 PROGRESS_PERIOD_S = 0.5
@@ -79,6 +84,15 @@ class DispatchTarget:
         return self.secret if self.scheme_of(self.url) == "srt" else None
 
     @property
+    def sends_srt(self) -> bool:
+        """Whether the child's output goes to HQ through the gateway's SRT sender child (``srt_settings``)."""
+        return self.scheme_of(self.url) == "srt"
+
+    def srt_settings(self) -> SrtCallerSettings:
+        """The SRT caller's options from the URL, passphrase included; ``ValueError`` names a bad one."""
+        return SrtCallerSettings.from_url(self.url, self.passphrase)
+
+    @property
     def format(self) -> str:
         """The container ffmpeg sends: MPEG-TS over SRT, FLV over RTMP."""
         return FORMATS[self.scheme_of(self.url)]
@@ -96,6 +110,11 @@ class DispatchTarget:
         """None when the ffmpeg binary is there, else a sentence saying what to install."""
         if shutil.which(self.ffmpeg) is None:
             return f"{self.ffmpeg} is missing; install Debian's ffmpeg (installer/setup.sh) to send video to HQ"
+        if self.sends_srt:  # libsrt itself is loaded only in the sender child, which says when it is missing
+            try:
+                self.srt_settings()
+            except ValueError as exc:
+                return self.scrub(str(exc))
         return None
 
     def ffmpeg_args(self, plan: DispatchPlan) -> list[str]:
@@ -116,10 +135,10 @@ class DispatchTarget:
         else:
             args += ["-c:v", "copy"]
         args += ["-f", self.format, "-flush_packets", "1"]
+        if self.sends_srt:
+            return args + ["pipe:1"]  # to the SRT sender child (video/srt_push.py): no secret here
         if self.format == "flv":
             args += ["-send_buffer_size", str(send_buffer_bytes(plan.share_kbps))]
-        if self.passphrase:
-            args += ["-passphrase", self.passphrase]
         return args + [self.url]
 
     def explain(self, lines: list[str], returncode: int | None) -> str:

@@ -5,15 +5,19 @@
 ``mcv-video-dispatch-<id>``, which muxes those copies into NUT on the stdin of an
 ``ffmpeg`` child. The child copies the video or re-encodes it with x264 as the current
 ``DispatchPlan`` says and sends it to HQ (``DispatchTarget`` builds its arguments). Its
-``-progress`` lines on stderr give the bytes really sent, hence the measured bitrate; a
-child that exits is a failed attempt, explained in one sentence and tried again with
-backoff (``ReconnectPolicy``), so a restarted listener at HQ gets the stream back by itself.
+``-progress`` lines on stderr give the bytes really sent, hence the measured bitrate. For SRT
+the child writes MPEG-TS to its stdout, piped straight into a sender child
+(``SrtPushWorker``, libsrt in a process of its own) whose SRT figures give the bitrate and
+whether the link is full (``link_full``). A child of either kind that exits or crashes is a
+failed attempt, explained in one sentence and tried again with backoff
+(``ReconnectPolicy``), so a restarted listener at HQ gets the stream back by itself.
 
 A plan that does not send (``hold`` while the backhaul is down, ``probe`` while the
 source's bitrate is measured) ends the child and keeps the pull, so sending resumes at the
 next key frame once the plan allows it. A new plan restarts the child with new arguments.
-``lag_s`` (how long camera packets wait for the child) and ``delivered_kbps`` tell the
-capacity estimate whether the link holds the push back, and what it carries meanwhile.
+``lag_s`` (how long camera packets wait for the child), ``link_full`` (SRT) and
+``delivered_kbps`` tell the capacity estimate whether the link holds the push back, and
+what it carries meanwhile.
 ``on_status`` is called on the dispatch thread or the ingest's threads, one call at a time.
 """
 
@@ -92,10 +96,11 @@ class DispatchWorker:
         self._queued_bytes = 0
         self._skip_to_key = True
         self._input: object | None = None
-        self._template: av.stream.Stream | None = None  # the input's video stream, once per session
+        self._template: av.stream.Stream | None = None  # a copy of the input's video stream, once per session
         self._session = 0
         self._child: subprocess.Popen[bytes] | None = None
-        self._progress: ProgressReader | None = None  # the running child's, under _lock
+        self._pusher: SrtPushWorker | None = None  # an SRT push's sender child, under _lock
+        self._progress: ProgressReader | SrtPushWorker | None = None  # the running push's meter, under _lock
         self._writing_since: float | None = None  # arrival of the oldest packet being written, under _lock
         self._sending_since: float | None = None  # when the current child began to send, under _lock
         self._stopping = threading.Event()
@@ -115,9 +120,10 @@ class DispatchWorker:
         self._end_child()
         with self._wake:
             self._wake.notify_all()
-        stopped = self._ingest.stop(timeout)
+        # The push thread first: it may be using a stream of the pull's container, which the pull frees.
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        stopped = self._ingest.stop(timeout)
         return stopped and not self._thread.is_alive()
 
     def set_plan(self, plan: DispatchPlan) -> None:
@@ -156,7 +162,16 @@ class DispatchWorker:
         status's ``out_kbps`` is refreshed only between writes, which a full link holds up."""
         with self._lock:
             progress = self._progress
+        if isinstance(progress, SrtPushWorker):
+            return progress.carried_kbps()
         return progress.kbps() if progress is not None else 0.0
+
+    def link_full(self) -> bool:
+        """Whether an SRT push's own figures say the link does not carry what it sends (any thread);
+        SRT never holds the child's writes back, so ``lag_s`` cannot tell."""
+        with self._lock:
+            progress = self._progress
+        return isinstance(progress, SrtPushWorker) and progress.link_full()
 
     def source(self) -> SourceInfo:
         """What the camera sends, as measured by the pull; ``kbps`` None until it has played a moment."""
@@ -273,15 +288,19 @@ class DispatchWorker:
         self._restart.clear()
         self._set(STARTING, f"connecting to {self.target.shown_url}", mode=plan.mode, width=plan.width,
                   height=plan.height, fps=plan.fps, share_kbps=plan.share_kbps, out_kbps=0.0)
-        child = subprocess.Popen(self.target.ffmpeg_args(plan), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        srt = self.target.sends_srt
+        child = subprocess.Popen(self.target.ffmpeg_args(plan), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE if srt else subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         with self._lock:
             self._child = child
         progress = ProgressReader(child, self.stream_id)
-        with self._lock:
-            self._progress = progress
+        pusher = None
         output = None
         try:
+            pusher = SrtPushWorker(child, self.target, self.stream_id) if srt else None
+            with self._lock:
+                self._pusher, self._progress = pusher, pusher or progress
             sink = ChildInput(child)
             # Every packet goes down the pipe at once, not when PyAV's 32 KiB buffer fills.
             output = av.open(sink, "w", format=PIPE_FORMAT, options={"flush_packets": "1"})
@@ -301,9 +320,9 @@ class DispatchWorker:
                     _mux(output, video, item)
                 with self._lock:
                     self._writing_since = None
-                if child.poll() is not None:
+                if child.poll() is not None or (pusher is not None and pusher.ended()):
                     break
-                self._show_progress(plan, progress)
+                self._show_progress(plan, pusher or progress)
             if not self._carries(plan):
                 return None
         except (BrokenPipeError, OSError, av.error.FFmpegError, ValueError) as exc:
@@ -318,17 +337,21 @@ class DispatchWorker:
                     pass  # the child is gone; what it had is what HQ got
             self._end_child()
             with self._lock:
-                self._progress = None
+                self._progress = self._pusher = None
                 self._writing_since = None
             progress.join()
-        return self.target.explain(progress.errors(), child.returncode)
+            if pusher is not None:
+                pusher.finish()
+        if not self._carries(plan):
+            return None
+        return (pusher and pusher.failure()) or self.target.explain(progress.errors(), child.returncode)
 
     def _carries(self, plan: DispatchPlan) -> bool:
         """Whether the push for ``plan`` should go on: not stopping, no restart asked, the same output."""
         return (not self._stopping.is_set() and not self._restart.is_set()
                 and self._plan.output_key == plan.output_key)
 
-    def _show_progress(self, plan: DispatchPlan, progress: ProgressReader) -> None:
+    def _show_progress(self, plan: DispatchPlan, progress: ProgressReader | SrtPushWorker) -> None:
         kbps = progress.kbps()
         if progress.sending():
             state = TRANSCODING if plan.mode == TRANSCODE else SENDING
@@ -346,26 +369,16 @@ class DispatchWorker:
         behind a write blocked on a full pipe); SIGTERM makes that write fail at once.
         """
         with self._lock:
-            child = self._child
+            child, pusher = self._child, self._pusher
         if child is None:
             return
         if threading.current_thread() is not self._thread:
             if child.poll() is None:
                 child.terminate()
+            if pusher is not None:
+                pusher.stop()  # by its PID; the push thread reaps both
             return
-        try:
-            child.stdin.close()
-        except (OSError, ValueError):
-            pass  # the child already went
-        try:
-            child.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            child.terminate()
-            try:
-                child.wait(timeout=2.0)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(timeout=2.0)
+        end_child(child)
         with self._lock:
             self._child = None
 

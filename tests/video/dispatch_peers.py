@@ -3,7 +3,9 @@ writing what it receives to a file, started and stopped by its PID; and a reader
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +79,41 @@ class HqReceiver:
 
     def size(self) -> int:
         return self.path.stat().st_size if self.path is not None and self.path.exists() else 0
+
+
+class RestartingReceiver:
+    """HQ as a media server that takes the next publish after one ends (an ffmpeg listener takes
+    one stream and ends): a thread starts the listener again whenever it has ended."""
+
+    def __init__(self, folder: Path, kind: str = "rtmp") -> None:
+        self.receiver = HqReceiver(kind, _free_port(), folder).start()
+        self.port = self.receiver.port
+        self.runs = 1
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="hq-receiver-restarts", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.05):
+            if self.receiver.process is not None and self.receiver.process.poll() is not None:
+                self.receiver.stop()
+                try:
+                    self.receiver.start()
+                except RuntimeError:
+                    pass  # a publish broke off while it came up: it ended again, started on the next turn
+                self.runs += 1
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(10)
+        self.receiver.stop()
+
+
+def _free_port() -> int:
+    """A port on 127.0.0.1 free for TCP and UDP right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _bound(port: int, proto: str) -> bool:

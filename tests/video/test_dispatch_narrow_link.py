@@ -6,7 +6,6 @@ is re-encoded down to fit, and when the relay widens the budget follows."""
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import pytest
 from support import wait_until
 
 sys.path.insert(0, str(Path(__file__).parent))  # the peers sit beside this file
-from dispatch_peers import HqReceiver  # noqa: E402
+from dispatch_peers import RestartingReceiver  # noqa: E402
 from narrow_link import NarrowTcpLink  # noqa: E402
-from rtsp_peer import FakeStreamConfig, free_port  # noqa: E402
+from rtsp_peer import FakeStreamConfig  # noqa: E402
 
 from radios.config import DispatchConfig  # noqa: E402
 from video.dispatch_capacity import CONFIGURED, MEASURED, CapacityEstimatePolicy  # noqa: E402
@@ -33,34 +32,6 @@ FOLLOW_TIMEOUT_S = 25.0  # from the link widening: settle, one clear probe windo
 @pytest.fixture
 def camera(rtsp_server):
     return rtsp_server()
-
-
-class RestartingReceiver:
-    """HQ as a media server that takes the next publish after one ends (an ffmpeg listener takes
-    one stream and ends): a thread starts the listener again whenever it has ended."""
-
-    def __init__(self, folder: Path) -> None:
-        self.receiver = HqReceiver("rtmp", free_port(), folder).start()
-        self.port = self.receiver.port
-        self.runs = 1
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="hq-receiver-restarts", daemon=True)
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stopping.wait(0.05):
-            if self.receiver.process is not None and self.receiver.process.poll() is not None:
-                self.receiver.stop()
-                try:
-                    self.receiver.start()
-                except RuntimeError:
-                    pass  # a publish broke off while it came up: it ended again, started on the next turn
-                self.runs += 1
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(10)
-        self.receiver.stop()
 
 
 @pytest.fixture

@@ -34,9 +34,11 @@ def test_a_listener_mode_in_the_template_is_kept():
 
 def test_copy_sends_the_video_as_it_is_and_the_args_are_a_list_ending_in_the_url():
     args = SRT.ffmpeg_args(DispatchPlan("drone1", COPY, 2500))
-    assert args[0] == "/usr/bin/ffmpeg" and args[-1] == SRT.url
+    # SRT: the child writes to its stdout and the gateway sends it, so no secret is on its command line.
+    assert args[0] == "/usr/bin/ffmpeg" and args[-1] == "pipe:1" and SRT.sends_srt
+    assert "-passphrase" not in args and not any(SECRET in arg or "srt://" in arg for arg in args)
+    assert RTMP.ffmpeg_args(DispatchPlan("cam2", COPY, 2500))[-1] == RTMP.url and not RTMP.sends_srt
     assert args[args.index("-c:v") + 1] == "copy" and "libx264" not in args
-    assert args[args.index("-passphrase") + 1] == SECRET
     assert args[args.index("-f", args.index("pipe:0")) + 1] == "mpegts"
     assert args[args.index("pipe:0") - 3:args.index("pipe:0")] == ["-f", "nut", "-i"]  # sized packets: no wait
 
@@ -104,3 +106,41 @@ def test_an_rtmp_push_has_a_send_buffer_of_a_second_of_its_share_so_a_full_link_
     assert args.index("-send_buffer_size") < len(args) - 1 and args[-1] == RTMP.url
     assert send_buffer_bytes(100) == MIN_SEND_BUFFER and send_buffer_bytes(0) == MIN_SEND_BUFFER
     assert "-send_buffer_size" not in SRT.ffmpeg_args(DispatchPlan("drone1", COPY, 2000))  # libsrt has its own
+
+
+def test_the_srt_senders_failures_are_sentences_naming_the_server_and_the_fix():
+    from video import srt_library
+    from video.srt_report import SETTINGS, UNAVAILABLE, SenderFailure
+
+    def said(text: str, code: int = 0, reject: int | None = None, kind: str = "srt") -> str:
+        sentence = SRT.explain_srt(SenderFailure(text, kind, code, reject))
+        assert SECRET not in sentence and "hq.example:9000" in sentence or "unknown" in sentence \
+            or kind != "srt"
+        return sentence
+
+    assert "refused the SRT passphrase" in said(
+        "SRT: connection to hq.example:9000 failed: rejected; reject reason BADSECRET (Wrong password)",
+        srt_library.SRT_ECONNREJ, srt_library.SRT_REJ_BADSECRET)
+    assert "did not answer" in said("SRT: … reject reason TIMEOUT (Connection timeout)",
+                                    srt_library.SRT_ENOSERVER, srt_library.SRT_REJ_TIMEOUT)
+    assert "did not answer or went away" in said("SRT: connection lost: Connection was broken",
+                                                 srt_library.SRT_ECONNLOST)
+    assert "wants an SRT passphrase" in said("SRT: … UNSECURE", srt_library.SRT_ECONNREJ,
+                                             srt_library.SRT_REJ_UNSECURE)
+    assert "its code 1403" in said("SRT: … SERVER 1403", srt_library.SRT_ECONNREJ, 1403)
+    assert "is unknown" in said("SRT: failed to resolve hostname hq.example: Name or service not known")
+    assert "libsrt1.5-gnutls" in said("libsrt 1.5 is missing; install Debian's libsrt1.5-gnutls "
+                                      "(installer/setup.sh) to send video to HQ by SRT", kind=UNAVAILABLE)
+    assert SECRET not in said(f"the SRT passphrase {SECRET} must be 10 to 79 characters", kind=SETTINGS)
+    hostile = SRT.explain_srt(SenderFailure(f"SRT: \x1b[31m{SECRET}\x00 " + "x" * 5000, "srt", 0, 2))
+    assert SECRET not in hostile and len(hostile) < 400
+
+
+def test_an_srt_url_the_sender_cannot_use_is_said_before_any_child_starts():
+    bad = DispatchTarget.for_stream(DispatchConfig(url="srt://hq:9000?latency=soon&x=1", password=SECRET), "v", "s")
+    assert "latency" in bad.available() and "whole number" in bad.available()
+    listener = DispatchTarget.for_stream(DispatchConfig(url="srt://hq:9000?mode=listener"), "v", "s")
+    assert "mode=caller" in listener.available()
+    short = DispatchTarget.for_stream(DispatchConfig(url="srt://hq:9000", password="short"), "v", "s")
+    assert "10 to 79" in short.available()
+    assert SRT.available() is None

@@ -137,6 +137,25 @@ def test_a_refused_passphrase_is_a_clear_state_and_the_camera_plays_on(camera, r
     assert probe.wait_for_frames(25, 10)  # the wall is not affected
 
 
+def test_the_srt_passphrase_is_on_no_command_line_and_hq_decodes_the_stream(camera, receivers, workers):
+    hq = receivers("srt", passphrase=PASSPHRASE)
+    worker = workers(camera, hq.url, passphrase=PASSPHRASE, plan=DispatchPlan("cam1", COPY, 3000))
+    assert wait_state(worker, SENDING), worker.status()
+    child = worker._child
+    assert child is not None
+    command_line = Path(f"/proc/{child.pid}/cmdline").read_bytes()
+    assert PASSPHRASE.encode() not in command_line and b"srt://" not in command_line
+    sender = worker._pusher  # the SRT sender child: the passphrase came over a pipe, not argv nor environ
+    assert sender is not None
+    for seen in (Path(f"/proc/{sender.pid}/cmdline").read_bytes(), Path(f"/proc/{sender.pid}/environ").read_bytes()):
+        assert PASSPHRASE.encode() not in seen and b"srt://" not in seen
+    assert wait_until(lambda: hq.size() > 100_000, 10)
+    assert worker.status().out_kbps > 500  # SRT's own figures: the camera's ~2.1 Mbit/s going out
+    worker.stop(10)
+    hq.stop()
+    assert read_received(hq.path).frames > 10
+
+
 def test_a_url_nobody_answers_is_a_clear_state(camera, workers):
     worker = workers(camera, f"srt://127.0.0.1:{free_port()}", plan=DispatchPlan("cam1", COPY, 3000))
     assert wait_state(worker, FAILED), worker.status()
