@@ -37,10 +37,11 @@ import av.error
 from radios.child_process import die_with_parent
 from radios.reconnect_policy import ReconnectPolicy, ReconnectState
 from video.dispatch_policy import BACKHAUL_DOWN, HOLD, PROBE, TRANSCODE, DispatchPlan, SourceInfo
-from video.dispatch_child import ChildInput, ProgressReader
+from video.dispatch_child import ChildInput, ProgressReader, end_child
 from video.dispatch_target import PIPE_FORMAT, DispatchTarget
+from video.srt_push import SrtPushWorker
 from video.health import StreamHealth, StreamState
-from video.packet_copy import PacketCopy
+from video.packet_copy import PacketCopy, own_copy
 from video.ingest import RtspIngestWorker
 from video.stream_settings import StreamSettings
 
@@ -188,7 +189,7 @@ class DispatchWorker:
         with self._wake:
             if stream.container is not self._input:
                 self._input = stream.container
-                self._template = stream
+                self._template = own_copy(stream)
                 self._session += 1
                 self._queue.clear()
                 self._queued_bytes = 0
