@@ -69,6 +69,8 @@ class DispatchTarget:
             return _PLACEHOLDER.sub(lambda found: fields[found.group(1)], template)
 
         url, shown = filled(secret), mask_url(filled(MASK))
+        for written in url_secrets(url):  # a passphrase or key written into the url itself, not the file
+            shown = shown.replace(written, MASK)
         if cls.scheme_of(url) == "srt" and "mode=" not in url:
             url += ("&" if "?" in url else "?") + "mode=caller"
             shown += ("&" if "?" in shown else "?") + "mode=caller"
@@ -175,10 +177,28 @@ class DispatchTarget:
             return f"ffmpeg stopped sending to {self.shown_url}: {_last(text)}"
         return f"ffmpeg stopped sending to {self.shown_url} (exit status {returncode})"
 
+    def explain_srt(self, failure: SenderFailure) -> str:
+        """What the SRT sender child's failure means for people, in one sentence, secrets masked."""
+        text = self.scrub(failure.text)
+        reject, place = failure.reject, self.place
+        if failure.kind != SRT:
+            return _last(text)  # libsrt missing or settings refused: already a sentence with the fix
+        if reject == srt_library.SRT_REJ_UNSECURE:
+            return (f"HQ's media server at {place} wants an SRT passphrase, or none, unlike ours; "
+                    "make [dispatch] password_file match HQ's (or remove it)")
+        if reject is not None and reject >= srt_library.SRT_REJC_PREDEFINED:
+            return (f"HQ's media server at {place} rejected the stream (its code {reject}); "
+                    "check [dispatch] url's streamid and password_file")
+        if reject == srt_library.SRT_REJ_TIMEOUT or failure.code in (srt_library.SRT_ECONNLOST,
+                                                                      srt_library.SRT_ENOCONN):
+            return (f"HQ's media server at {place} did not answer or went away; "
+                    "check [dispatch] url and that the server listens for SRT there")
+        return self.explain([text], None)
+
     def scrub(self, text: str) -> str:
         """``text`` with the raw URL and every secret replaced by their masked forms."""
         text = text.replace(self.url, self.shown_url)
-        for secret in (self.secret, urlsplit_password(self.url)):
+        for secret in (self.secret, urlsplit_password(self.url), *url_secrets(self.url)):
             if secret:
                 text = text.replace(secret, MASK)
         return text
@@ -187,6 +207,17 @@ class DispatchTarget:
 def send_buffer_bytes(share_kbps: int) -> int:
     """The RTMP push's TCP send buffer for a stream's share (``SEND_BUFFER_S`` of it)."""
     return max(MIN_SEND_BUFFER, int(share_kbps * 1000 / 8 * SEND_BUFFER_S))
+
+
+SECRET_QUERY_KEYS = frozenset({"passphrase", "key", "password", "pass", "token", "secret"})
+
+
+def url_secrets(url: str) -> list[str]:
+    """Values of the url's query options that are secrets (``passphrase=…``, ``key=…``), longest first."""
+    query = url.partition("?")[2].partition("#")[0]
+    values = [value for key, _, value in (option.partition("=") for option in query.split("&"))
+              if key.lower() in SECRET_QUERY_KEYS and value and value != MASK]
+    return sorted(values, key=len, reverse=True)
 
 
 def urlsplit_password(url: str) -> str | None:

@@ -27,6 +27,18 @@ def test_the_template_is_filled_in_and_the_secret_is_shown_masked():
     assert SECRET not in with_login.shown_url and "mcv:****@hq" in with_login.shown_url
 
 
+def test_a_passphrase_or_key_written_into_the_url_itself_is_masked_like_the_password_files():
+    literal = DispatchTarget.for_stream(DispatchConfig(
+        url="srt://hq.example:9000?streamid=publish:{vehicle}/{stream}&passphrase=TopSecret123&mode=caller"),
+        "mcv-1", "cam1")
+    assert "TopSecret123" in literal.url and literal.passphrase is None
+    assert literal.shown_url == "srt://hq.example:9000?streamid=publish:mcv-1/cam1&passphrase=****&mode=caller"
+    sentence = literal.explain([f"Connection to {literal.url} failed: TopSecret123 rejected"], 1)
+    assert "TopSecret123" not in sentence and "TopSecret123" not in literal.scrub(literal.url)
+    keyed = DispatchTarget.for_stream(DispatchConfig(url="rtmp://hq.example/live/x?KEY=abcdef123456"), "v", "s")
+    assert "abcdef123456" not in keyed.shown_url and "abcdef123456" not in keyed.scrub(f"error: {keyed.url}")
+
+
 def test_a_listener_mode_in_the_template_is_kept():
     target = DispatchTarget.for_stream(DispatchConfig(url="srt://hq:9000?mode=rendezvous"), "v", "s")
     assert target.url.count("mode=") == 1 and target.passphrase is None
