@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from radios.config import RENDERERS, ConfigError, load_config
+from radios.heap_tuning import tune_heap
 from radios.version import version
 
 EXIT_CONFIG = 2
@@ -76,6 +77,7 @@ def _add_report_commands(commands, with_config) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_heap()  # before any thread: every mcv process may run for days
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -20,15 +20,16 @@ lateness against time) and the processes' logs. It prints, per process, RSS afte
 and at the end with the growth against the goal, CPU, the lateness per minute and over the
 whole run after warm-up, the demo's own summary and, last, one JSON line.
 
-Measured on a two-core machine shared with other work (load average 9 to 29), 60 min with
-a 21 min backhaul outage from minute 12 (docs/soak.png): RSS after the 5 min warm-up ->
-at 60 min, gateway 90.9 -> 94.9 MB (+4.4 %), console 191.7 -> 203.0 MB (+5.9 %), demo
-57.7 -> 63.2 MB (+9.5 %, the simulated HQ remembers every id it received, by design);
-gateway and console flat (+0.0 %, +0.1 %) over the last 20 min. CPU means 7 %, 30 % and
-1 % of one core. Console event-loop lateness after warm-up: p50 1.4 ms, p99 218 ms, max
-1.4 s; per-minute p99 45 to 725 ms, following the machine's load. That run also found the
-backoff overflow that stopped the simulated HQ's consumer after ~1,024 failed reconnects
-(fixed in radios/reconnect_policy.py).
+Measured on a two-core machine shared with other work (load average 20 to 35), 60 min with
+a 21 min backhaul outage from minute 12, glibc's malloc limited as every mcv process now
+does it (radios/heap_tuning.py; docs/soak.png): RSS after the 5 min warm-up -> at 60 min,
+gateway 87.6 -> 88.7 MB (+1.3 %), console 189.4 -> 194.0 MB (+2.4 %), demo 55.6 -> 62.9 MB
+(+13.1 %, the simulated HQ remembers every id it received, by design); gateway and console
++0.3 % over the last 20 min. CPU means 6 %, 22 % and 1 % of one core. Console event-loop
+lateness after warm-up: p50 10 ms, p99 631 ms, max 4.2 s at that load; p50 0.8 ms, p99
+52 ms, max 367 ms in a 30 min run at load 1 to 6 (docs/reliability.md has all three runs).
+An earlier hour found the backoff overflow that stopped the simulated HQ's consumer after
+~1,024 failed reconnects (fixed in radios/reconnect_policy.py).
 """
 
 from __future__ import annotations
