@@ -26,24 +26,16 @@ RCVBUF = 32 * 1024
 CONNECT_PATIENCE_S = 5.0
 
 
-class NarrowTcpLink:
-    """Relays TCP to ``target_port``, the direction towards it at ``kbps`` at most."""
+PASSED_KEPT = 20_000  # records of what went towards the target; the oldest half goes beyond this
 
-    def __init__(self, target_port: int, kbps: float) -> None:
-        self.target_port = target_port
+
+class _HeldRelay:
+    """What both relays share: the rate towards the target, changed while running, and what passed."""
+
+    def __init__(self, kbps: float, lock: threading.Lock | threading.Condition) -> None:
         self._rate = kbps * 1000 / 8
-        self._lock = threading.Lock()  # guards _rate, _passed
+        self._lock = lock  # guards _rate, _passed and what the relay adds
         self._passed: list[tuple[float, int]] = []  # (when, bytes) towards the target
-        self._closed = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)  # inherited by accepted sockets
-        self._listener.bind(("127.0.0.1", 0))
-        self._listener.listen()
-        self._listener.settimeout(0.2)
-        self.port = self._listener.getsockname()[1]
-        self._spawn(self._accept_loop, "accept")
 
     def set_rate(self, kbps: float) -> None:
         with self._lock:
@@ -55,6 +47,31 @@ class NarrowTcpLink:
         with self._lock:
             total = sum(size for at, size in self._passed if at >= now - window_s)
         return total * 8 / 1000 / window_s
+
+    def _note_passed(self, size: int) -> None:
+        """A relay thread: ``size`` bytes went towards the target just now."""
+        with self._lock:
+            self._passed.append((time.monotonic(), size))
+            if len(self._passed) > PASSED_KEPT:
+                del self._passed[:PASSED_KEPT // 2]
+
+
+class NarrowTcpLink(_HeldRelay):
+    """Relays TCP to ``target_port``, the direction towards it at ``kbps`` at most."""
+
+    def __init__(self, target_port: int, kbps: float) -> None:
+        super().__init__(kbps, threading.Lock())
+        self.target_port = target_port
+        self._closed = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)  # inherited by accepted sockets
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen()
+        self._listener.settimeout(0.2)
+        self.port = self._listener.getsockname()[1]
+        self._spawn(self._accept_loop, "accept")
 
     def close(self) -> None:
         self._closed.set()
@@ -123,10 +140,7 @@ class NarrowTcpLink:
             if not data:
                 break
             tokens -= len(data)
-            with self._lock:
-                self._passed.append((time.monotonic(), len(data)))
-                if len(self._passed) > 10_000:
-                    del self._passed[:5_000]
+            self._note_passed(len(data))
             try:
                 sink.sendall(data)
             except OSError:
@@ -162,7 +176,7 @@ CATCH_UP_S = 0.05  # after the relay's own thread was held up, it sends this lon
 DATAGRAM = 65_536
 
 
-class NarrowUdpLink:
+class NarrowUdpLink(_HeldRelay):
     """Relays UDP datagrams to ``127.0.0.1:target_port``, the direction towards it at ``kbps`` at most.
 
     Like a router in front of a narrow uplink: datagrams towards the target wait in a queue
@@ -172,12 +186,10 @@ class NarrowUdpLink:
     """
 
     def __init__(self, target_port: int, kbps: float) -> None:
+        super().__init__(kbps, threading.Condition())  # the lock guards _queue, _queued, _client, dropped too
         self.target_port = target_port
-        self._rate = kbps * 1000 / 8
-        self._lock = threading.Condition()  # guards _rate, _queue, _queued, _passed, _client, dropped
         self._queue: list[bytes] = []
         self._queued = 0
-        self._passed: list[tuple[float, int]] = []
         self._client: tuple[str, int] | None = None
         self.dropped = 0
         self._closed = threading.Event()
@@ -193,17 +205,6 @@ class NarrowUdpLink:
                                             (self._relay_down, "down"))]
         for thread in self._threads:
             thread.start()
-
-    def set_rate(self, kbps: float) -> None:
-        with self._lock:
-            self._rate = kbps * 1000 / 8
-
-    def passed_kbps(self, window_s: float) -> float:
-        """What went towards the target over the last ``window_s``."""
-        now = time.monotonic()
-        with self._lock:
-            total = sum(size for at, size in self._passed if at >= now - window_s)
-        return total * 8 / 1000 / window_s
 
     def close(self) -> None:
         self._closed.set()
@@ -252,10 +253,7 @@ class NarrowUdpLink:
                 self._back.sendto(data, ("127.0.0.1", self.target_port))
             except OSError:
                 continue  # nobody listens there (yet): the datagram is lost, as on a real link
-            with self._lock:
-                self._passed.append((time.monotonic(), len(data)))
-                if len(self._passed) > 20_000:
-                    del self._passed[:10_000]
+            self._note_passed(len(data))
 
     def _relay_down(self) -> None:
         while not self._closed.is_set():
