@@ -157,3 +157,18 @@ def open_seat(config, seat: str, qtbot):
     console.window.show()
     console.bus.start()
     return console
+
+
+def retain(broker: LocalBroker, topic: str, payload: bytes, client_id: str = "test-retainer") -> None:
+    """Retain ``payload`` on ``topic`` from a plain paho client (as a gateway, old or new, would)."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    try:
+        client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
+    finally:
+        client.loop_stop()
+        client.disconnect()

@@ -4,9 +4,8 @@ seat's bus client."""
 
 from __future__ import annotations
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
+from support import retain
 
 from console.bus_client import BusClient
 from console.dispatch_actions import DispatchActions
@@ -31,18 +30,6 @@ def seat(broker, qtbot):
         actions.deleteLater()
 
 
-def publish(broker, state: DispatchState) -> None:
-    """Retain ``state`` on the dispatch topic, as the gateway does."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="gateway-under-test")
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    try:
-        client.publish(TOPICS.dispatch, state.encode(), qos=1, retain=True).wait_for_publish(5)
-    finally:
-        client.loop_stop()
-        client.disconnect()
-
-
 @pytest.mark.parametrize(("capacity", "source", "shown"), [
     (1800, "measured", "capacity 1.8 Mbit/s (measured)"),
     (2000, "configured", "capacity 2.0 Mbit/s (configured)"),
@@ -50,8 +37,9 @@ def publish(broker, state: DispatchState) -> None:
     (None, "", "capacity unknown"),
 ])
 def test_the_capacity_and_how_it_is_known_are_shown(seat, broker, qtbot, capacity, source, shown):
-    publish(broker, DispatchState.create("gateway", backhaul="up", budget_kbps=1260, capacity_kbps=capacity,
-                                         capacity_source=source, target="srt://hq.example.org:8890"))
+    state = DispatchState.create("gateway", backhaul="up", budget_kbps=1260, capacity_kbps=capacity,
+                                 capacity_source=source, target="srt://hq.example.org:8890")
+    retain(broker, TOPICS.dispatch, state.encode(), client_id="gateway-under-test")
     qtbot.waitUntil(lambda: shown in seat.summary.text(), timeout=5000)
     assert "budget 1260 kb/s" in seat.summary.text()
 

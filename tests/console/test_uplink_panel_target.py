@@ -5,10 +5,8 @@ older gateway, which retained the whole url, is cleaned at the seat."""
 
 from __future__ import annotations
 
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
-from support import RunningGateway
+from support import RunningGateway, retain
 
 from console.bus_client import BusClient
 from console.dispatch_actions import DispatchActions
@@ -65,18 +63,6 @@ def test_the_gateway_retains_hqs_server_only_and_the_panel_names_it(broker, tmp_
 TOPICS = Topics("test-1")
 
 
-def retain(broker, state: DispatchState) -> None:
-    """Retain ``state`` on the dispatch topic, as a gateway does."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="older-gateway")
-    client.connect(broker.host, broker.port)
-    client.loop_start()
-    try:
-        client.publish(TOPICS.dispatch, state.encode(), qos=1, retain=True).wait_for_publish(5)
-    finally:
-        client.loop_stop()
-        client.disconnect()
-
-
 @pytest.mark.parametrize(("target", "shown"), [
     ("srt://hq-user:****@hq.example.org:8890?streamid=publish:mcv-1/{stream}&passphrase=TopSecret123"
      "&mode=caller", "SRT to hq.example.org:8890"),
@@ -91,7 +77,8 @@ def test_an_older_gateways_full_url_is_cleaned_at_the_seat(broker, qtbot, target
     actions, panel = panel_on(bus, qtbot)
     bus.start()
     try:
-        retain(broker, DispatchState.create("gateway", backhaul="down", budget_kbps=900, target=target))
+        older = DispatchState.create("gateway", backhaul="down", budget_kbps=900, target=target)
+        retain(broker, TOPICS.dispatch, older.encode(), client_id="older-gateway")
         qtbot.waitUntil(lambda: "budget 900 kb/s" in panel.summary.text(), timeout=5000)
         assert panel.summary.text().endswith(" · " + shown), panel.summary.text()
         assert_nothing_secret(panel.summary.text())
