@@ -103,6 +103,12 @@ def rtsp_server() -> Iterator[Callable[..., RtspTestServer]]:
 
 
 @pytest.fixture
+def camera(rtsp_server) -> RtspTestServer:
+    """One camera (mount ``cam1``) on a GStreamer RTSP server, stopped after the test."""
+    return rtsp_server()
+
+
+@pytest.fixture
 def proxy() -> Iterator[Callable[[int], FreezableProxy]]:
     """Factory: a freezable TCP relay to a port; all closed after."""
     proxies: list[FreezableProxy] = []

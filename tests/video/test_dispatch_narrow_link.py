@@ -30,11 +30,6 @@ FOLLOW_TIMEOUT_S = 25.0  # from the link widening: settle, one clear probe windo
 
 
 @pytest.fixture
-def camera(rtsp_server):
-    return rtsp_server()
-
-
-@pytest.fixture
 def hq(tmp_path):
     receiver = RestartingReceiver(tmp_path)
     yield receiver

@@ -36,11 +36,6 @@ FOLLOW_TIMEOUT_S = 90.0  # from the link widening: the next probe (its wait doub
 
 
 @pytest.fixture
-def camera(rtsp_server):
-    return rtsp_server()
-
-
-@pytest.fixture
 def hq(tmp_path):
     receiver = RestartingReceiver(tmp_path, "srt")
     yield receiver

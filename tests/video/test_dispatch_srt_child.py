@@ -27,11 +27,6 @@ RESUME_TIMEOUT_S = 40.0  # HQ's listener notices the dead caller by its idle tim
 
 
 @pytest.fixture
-def camera(rtsp_server):
-    return rtsp_server()
-
-
-@pytest.fixture
 def hq(tmp_path):
     receiver = RestartingReceiver(tmp_path, "srt")
     yield receiver

@@ -27,11 +27,6 @@ SEND_TIMEOUT_S = 20.0
 
 
 @pytest.fixture
-def camera(rtsp_server):
-    return rtsp_server()
-
-
-@pytest.fixture
 def receivers(tmp_path):
     started: list[HqReceiver] = []
 
