@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from radios.child_process import die_with_parent
+from radios.child_process import die_with_parent, end_process
 
 READY_TIMEOUT_S = 5.0
 
@@ -108,13 +108,8 @@ class LocalBroker:
     def stop(self) -> None:
         """End mosquitto by its PID and remove its folder; safe to call twice."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(3)
+        if process is not None:
+            end_process(process, 3)
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import signal
+import subprocess
 import sys
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -19,3 +20,16 @@ def die_with_parent() -> None:
     """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def end_process(process: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM ``process`` and reap it; SIGKILL it when it has not ended within ``grace_s``.
+
+    Safe on a process that has already ended (it is only reaped).
+    """
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(grace_s)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from radios.child_process import die_with_parent
+from radios.child_process import die_with_parent, end_process
 
 # Gongshu District, Hangzhou: the streets the demo is set in.
 RADIO_CENTRE = (30.3195, 120.1630)
@@ -173,9 +173,4 @@ class FakeNmeaRadio:
         self._fds.clear()
         socats, self._socats = self._socats, []
         for socat in socats:
-            socat.terminate()
-            try:
-                socat.wait(5)
-            except subprocess.TimeoutExpired:
-                socat.kill()
-                socat.wait(5)
+            end_process(socat, 5)

@@ -27,7 +27,7 @@ from pathlib import Path
 import serial
 
 from radios.at_commands import MAX_MO_BYTES, sbd_checksum
-from radios.child_process import die_with_parent
+from radios.child_process import die_with_parent, end_process
 
 log = logging.getLogger(__name__)
 
@@ -274,12 +274,7 @@ class PtyModem:
             self.emulator = None
         socat, self._socat = self._socat, None
         if socat is not None:
-            socat.terminate()
-            try:
-                socat.wait(5)
-            except subprocess.TimeoutExpired:
-                socat.kill()
-                socat.wait(5)
+            end_process(socat, 5)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,8 @@ import subprocess
 import threading
 import time
 
+from radios.child_process import end_process
+
 OUTPUT_WINDOW_S = 2.0  # the measured bitrate is over this window
 PROGRESS_PERIOD_S = 0.5  # ffmpeg's -stats_period (video/dispatch_target.py)
 ERROR_LINES_KEPT = 12
@@ -101,9 +103,4 @@ def end_child(child: subprocess.Popen[bytes]) -> None:
     try:
         child.wait(timeout=1.0)
     except subprocess.TimeoutExpired:
-        child.terminate()
-        try:
-            child.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(timeout=2.0)
+        end_process(child, 2.0)

@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from radios.child_process import die_with_parent
+from radios.child_process import die_with_parent, end_process
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
 SERVER_SCRIPT = Path(__file__).with_name("fake_cameras.py")
@@ -94,13 +94,7 @@ class FakeCameraServer:
         process, self._process = self._process, None
         if process is None:
             return ""
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=3)
+        end_process(process, 3)
         process.stdout.close()
         self._errors.seek(0)
         errors = self._errors.read().decode(errors="replace")

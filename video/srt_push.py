@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 
-from radios.child_process import die_with_parent
+from radios.child_process import die_with_parent, end_process
 from video.dispatch_target import DispatchTarget
 from video.srt_report import SenderFailure, parse_line
 from video.srt_sender import SrtStats, link_full
@@ -169,12 +169,7 @@ class SrtPushWorker:
         try:
             self._child.wait(FINISH_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            self._child.terminate()
-            try:
-                self._child.wait(FINISH_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self._child.kill()
-                self._child.wait(FINISH_TIMEOUT_S)
+            end_process(self._child, FINISH_TIMEOUT_S)
         self._thread.join(JOIN_TIMEOUT_S)
 
     def failure(self) -> str | None:
