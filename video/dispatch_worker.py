@@ -52,6 +52,10 @@ RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 SOURCE_SETTLE_S = 1.5  # the source's bitrate counts once it has played this long
 STOP_TIMEOUT_S = 5.0
 
+CAMERA_WORDS = {StreamState.CONNECTING: "connecting", StreamState.PLAYING: "playing",
+                StreamState.SIGNAL_LOST: "sending no pictures", StreamState.RECONNECTING: "reconnecting",
+                StreamState.STOPPED: "stopped"}  # "the camera is …" in a push's detail
+
 IDLE, STARTING, SENDING, TRANSCODING, WAITING_BACKHAUL, HELD, FAILED = (
     "idle", "starting", "sending", "transcoding", "waiting_backhaul", "held", "failed")
 
@@ -224,7 +228,7 @@ class DispatchWorker:
                                       fps=health.fps or self._source.fps)
             self._status = replace(self._status, source_kbps=health.bitrate_kbps)
             if health.state is not StreamState.PLAYING and self._status.state in (STARTING, SENDING, TRANSCODING):
-                self._status = replace(self._status, state=STARTING, detail=f"the camera is {health.state.value}"
+                self._status = replace(self._status, state=STARTING, detail=f"the camera is {CAMERA_WORDS[health.state]}"
                                        + (f": {health.last_error}" if health.last_error else ""))
         self._report()
 

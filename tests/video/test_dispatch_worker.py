@@ -19,7 +19,9 @@ from radios.config import DispatchConfig  # noqa: E402
 from video.dispatch_policy import COPY, TRANSCODE, DispatchPlan  # noqa: E402
 from video.dispatch_service import DispatchService  # noqa: E402
 from video.dispatch_target import DispatchTarget  # noqa: E402
-from video.dispatch_worker import FAILED, SENDING, TRANSCODING, WAITING_BACKHAUL, DispatchWorker  # noqa: E402
+from video.dispatch_worker import (  # noqa: E402
+    CAMERA_WORDS, FAILED, SENDING, TRANSCODING, WAITING_BACKHAUL, DispatchWorker)
+from video.health import StreamState  # noqa: E402
 
 PASSPHRASE = "vehicle-to-hq-2026"
 SOURCE_TIMEOUT_S = 15.0
@@ -207,3 +209,8 @@ def test_an_srt_listener_that_vanishes_and_returns_gets_the_stream_again(camera,
     hq.start()
     assert wait_state(worker, SENDING), worker.status()
     assert wait_until(lambda: hq.size() > 50_000, 10)
+
+
+def test_every_camera_state_reads_as_words_in_a_pushs_detail():
+    assert set(CAMERA_WORDS) == set(StreamState)
+    assert all(words and "_" not in words for words in CAMERA_WORDS.values())
