@@ -35,6 +35,7 @@ from video.stream_settings import AnnouncedStream, StreamSettings
 
 if TYPE_CHECKING:
     from console.video_renderer import TileMaker
+    from video.ingest import RtspIngestWorker
 
 log = logging.getLogger(__name__)
 

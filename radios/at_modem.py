@@ -157,7 +157,7 @@ class AtModem:
         """The serial link's status with the modem's own view folded in (any thread)."""
         base = self.link.status()
         with self._lock:
-            answering, problem, signal = self._answering, self._problem, self._signal
+            problem, signal = self._problem, self._signal
         scale = SBD_SIGNAL_MAX if self.settings.profile == "sbd" else 31
         signal_text = f"signal {signal}/{scale}" if signal is not None else "signal unknown"
         state, detail = base.state, base.detail

@@ -18,7 +18,6 @@ from radios.desk import GatewayDesk
 from radios.schema import (
     TASK_CLOSED_STATES, CommandReply, Event, PayloadError, Task, TaskUpdate, decode, format_ts, utc_now,
 )
-from radios.store import Store
 
 log = logging.getLogger(__name__)
 

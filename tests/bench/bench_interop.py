@@ -34,7 +34,7 @@ import defusedxml.ElementTree as SafeET  # noqa: E402
 from pymavlink.dialects.v20 import ardupilotmega as mavlink2  # noqa: E402
 
 from radios.config import LinkConfig  # noqa: E402
-from radios.cot import build_chat, build_unit, parse  # noqa: E402
+from radios.cot import build_chat, parse  # noqa: E402
 from radios.drone_state import DroneModel  # noqa: E402
 from radios.fake_drone import FakeDrone  # noqa: E402
 from radios.fake_tak import PARTNER_TEAM, TakContact, FakeTakPeer  # noqa: E402

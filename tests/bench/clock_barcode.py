@@ -55,7 +55,7 @@ class PictureRect:
 
     def strip(self) -> tuple[int, int, int, int]:
         """``left, top, width, height`` of the barcode strip (whole pixels), the region worth grabbing."""
-        sx, sy = self.width / FRAME_WIDTH, self.height / FRAME_HEIGHT
+        sy = self.height / FRAME_HEIGHT
         top = int(self.top + STRIP_TOP * sy)
         return int(self.left), top, max(1, round(self.width)), max(1, round(STRIP_HEIGHT * sy))
 

@@ -3,7 +3,6 @@
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 from support import Recorder, reap, wait_until, write_config

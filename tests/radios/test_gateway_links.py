@@ -7,7 +7,7 @@ import pytest
 from support import Recorder, wait_until, write_config
 
 sys.path.insert(0, str(Path(__file__).parent))  # pty_peer.py sits beside this file
-from pty_peer import Feeder, PtyPair, gga, nmea  # noqa: E402
+from pty_peer import Feeder, PtyPair, gga  # noqa: E402
 
 from radios.config import load_config  # noqa: E402
 from radios.gateway import Gateway  # noqa: E402

@@ -1,7 +1,5 @@
 """UnitPublishWorker against a real store and a real mosquitto: every position stored, each unit's latest out."""
 
-import threading
-
 from support import Recorder, wait_until
 
 from radios.bus import BusSettings, MqttBus
