@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import socket
 import uuid
 from pathlib import Path
@@ -16,6 +15,7 @@ from console.bus_client import BusClient
 from console.i18n import install_translator
 from console.loop_latency import probe_from_environment
 from console.main_window import MainWindow
+from console.quit_signals import quit_on_signals
 from console.seats import SEAT_NAMES
 from console.theme import apply_theme, theme_named
 from console.video_renderer import TileRenderer, open_renderer
@@ -23,7 +23,6 @@ from radios.bus_settings import BusSettings
 from radios.config import Config
 from radios.schema import Topics
 
-SIGNAL_POLL_MS = 200
 ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "mcv.svg"
 
 
@@ -94,17 +93,3 @@ def run_console(config: Config, seat: str | None = None, lang: str | None = None
         if latency is not None:
             latency.stop()
         console.stop()
-
-
-def quit_on_signals(app: QApplication) -> QTimer:
-    """Ctrl+C and SIGTERM close the window cleanly instead of killing the process.
-
-    Python runs signal handlers only between bytecodes; the timer hands control back
-    to Python a few times a second so a signal is noticed while Qt's loop runs.
-    """
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: app.quit())
-    timer = QTimer(app, interval=SIGNAL_POLL_MS)
-    timer.timeout.connect(lambda: None)
-    timer.start()
-    return timer

@@ -55,7 +55,8 @@ def run_demo(base_config: Config, *, headless: bool, duration_s: float | None, s
 def _run_consoles(config: Config, seats: int, lang: str | None, duration_s: float | None) -> None:
     from PySide6.QtCore import QTimer
 
-    from console.app import application, build_console, quit_on_signals
+    from console.app import application, build_console
+    from console.quit_signals import quit_on_signals
     from console.seats import SEAT_NAMES
     from console.video_renderer import open_renderer
 

@@ -103,9 +103,9 @@ class _StreamListView(QListWidget):
     def startDrag(self, supported_actions) -> None:
         """Drag the current row's stream id, as a copy: the stream stays listed.
 
-        The drag is made here, not by QListWidget's own startDrag: that one takes the
-        QMimeData the Python ``mimeData`` returns without owning it, and a run under Xvfb
-        ended in a SIGSEGV inside its drag. ``QDrag.setMimeData`` hands it to the drag.
+        The drag is made here, where ``QDrag.setMimeData`` hands the payload to the drag;
+        QListWidget's own startDrag would take it from the Python ``mimeData`` override,
+        across the binding, with no owner stated.
         """
         item = self.currentItem()
         if item is None:

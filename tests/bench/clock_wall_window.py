@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import signal
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from console.quit_signals import quit_on_signals  # noqa: E402
 from console.video_wall import VideoWallPanel  # noqa: E402
 
 POLL_MS = 5
@@ -101,9 +101,7 @@ def main() -> int:
     timer = QTimer(interval=POLL_MS)
     timer.timeout.connect(poll)
     timer.start()
-    # Python runs signal handlers between bytecodes; the timer gives it some while Qt waits.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
+    quit_on_signals(app)
     app.exec()
     wall.stop()
     renderer.close()

@@ -16,8 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QTimer  # noqa: E402
 
-from console.app import build_console, quit_on_signals  # noqa: E402
+from console.app import build_console  # noqa: E402
 from console.loop_latency import LoopLatencyFileWriter, LoopLatencyProbe  # noqa: E402
+from console.quit_signals import quit_on_signals  # noqa: E402
 from radios.config import load_config  # noqa: E402
 
 FLUSH_S = 1.0

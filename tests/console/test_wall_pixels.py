@@ -3,7 +3,8 @@ from the GStreamer RTSP test server (whose test pictures scroll):
 
 - two grabs of the screen a second apart show a moving picture in every tile of a 2x2 wall;
 - a real mouse (xdotool) drags a tile onto another and a catalogue row onto a tile, through
-  X's drag and drop as an operator would.
+  X's drag and drop as an operator would;
+- SIGTERM during a drop, or while a drag is held, ends the window cleanly (``console.quit_signals``).
 """
 
 from __future__ import annotations
@@ -77,25 +78,40 @@ class WallWindow:
         pytest.fail(f"the wall window did not print an expected {prefix} within {timeout_s:g} s; it printed "
                     f"{self.lines[-5:]}")
 
+    def printed(self, prefix: str) -> list[object]:
+        """Every value printed after ``prefix``, once the window has exited and its output is all read."""
+        while True:
+            try:
+                self.lines += self._read_lines()
+            except EOFError:
+                break
+        return [json.loads(line.removeprefix(prefix + " ")) for line in self.lines if line.startswith(prefix + " ")]
+
     def latest(self, prefix: str) -> object:
         """The last value printed after ``prefix`` so far."""
         return json.loads([line for line in self.lines if line.startswith(prefix + " ")][-1].removeprefix(prefix + " "))
 
     def drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
         """Press the left button at ``start``, move to ``end`` in steps, release: a real X drag."""
-        run = ["xdotool"]
-        env = {**os.environ, "DISPLAY": self.screen.display}
-        subprocess.run([*run, "mousemove", *map(str, start)], env=env, check=True, timeout=10)
+        self.hold_drag(start, end)
         time.sleep(HAND_PAUSE_S)
-        subprocess.run([*run, "mousedown", "1"], env=env, check=True, timeout=10)
+        self._xdotool("mouseup", "1")
+
+    def hold_drag(self, start: tuple[int, int], end: tuple[int, int]) -> None:
+        """Press the left button at ``start`` and move to ``end`` in steps, the button still held."""
+        self._xdotool("mousemove", *map(str, start))
+        time.sleep(HAND_PAUSE_S)
+        self._xdotool("mousedown", "1")
         time.sleep(HAND_PAUSE_S)
         for step in range(1, MOUSE_STEPS + 1):
             x = start[0] + (end[0] - start[0]) * step // MOUSE_STEPS
             y = start[1] + (end[1] - start[1]) * step // MOUSE_STEPS
-            subprocess.run([*run, "mousemove", str(x), str(y)], env=env, check=True, timeout=10)
+            self._xdotool("mousemove", str(x), str(y))
             time.sleep(MOUSE_STEP_S)
-        time.sleep(HAND_PAUSE_S)
-        subprocess.run([*run, "mouseup", "1"], env=env, check=True, timeout=10)
+
+    def _xdotool(self, *arguments: str) -> None:
+        env = {**os.environ, "DISPLAY": self.screen.display}
+        subprocess.run(["xdotool", *arguments], env=env, check=True, timeout=10)
 
 
 @pytest.fixture
@@ -183,3 +199,27 @@ def test_a_real_mouse_drags_a_tile_and_a_catalogue_row_onto_tiles(wall_window):
     window.drag(centre(rows["cam4"]), centre(tiles["cam1"]))  # a catalogue row onto the focus tile
     order = window.wait_for("ORDER", lambda order: order["focus"] == "cam4", ARRANGED_S)
     assert order["shown"] == ["cam4", "cam3", "cam2", "cam1"], "the old focus went where cam4 was"
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed: run installer/setup.sh --dev")
+def test_a_sigterm_that_arrives_during_a_drop_ends_the_window_cleanly(wall_window):
+    """Quitting inside the drop's handling destroyed the X window Qt still answers the drop from (SIGSEGV)."""
+    window = wall_window("--terminate-in-drop")
+    tiles = window.wait_for("TILES")
+    window.drag(centre(tiles["cam2"]), centre(tiles["cam3"]))
+    window.wait_for("ORDER", lambda order: order["shown"] == ["cam1", "cam3", "cam2", "cam4"], ARRANGED_S)
+    code = window.process.wait(ARRANGED_S)
+    assert code == 0, window.process.stderr.read()[-2000:].decode(errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed: run installer/setup.sh --dev")
+def test_a_sigterm_that_arrives_while_a_drag_is_held_ends_the_window_cleanly(wall_window):
+    """The quit runs inside the drag's own event loop; it ends the drag and the window, and drops nothing."""
+    window = wall_window()
+    tiles = window.wait_for("TILES")
+    window.hold_drag(centre(tiles["cam2"]), centre(tiles["cam3"]))
+    window.process.send_signal(signal.SIGTERM)
+    code = window.process.wait(ARRANGED_S)
+    assert code == 0, window.process.stderr.read()[-2000:].decode(errors="replace")
+    assert [order["shown"] for order in window.printed("ORDER")] == [["cam1", "cam2", "cam3", "cam4"]], \
+        "nothing was dropped"

@@ -2,10 +2,12 @@
 
 Run as a child process with ``QT_QPA_PLATFORM=xcb`` and ``DISPLAY`` set::
 
-    .venv/bin/python tests/console/wall_pixels_window.py LAYOUT [--catalogue] URL [URL ...]
+    .venv/bin/python tests/console/wall_pixels_window.py LAYOUT [--catalogue] [--terminate-in-drop] URL [URL ...]
 
 Shows a ``VideoWallPanel`` (streams ``cam1`` ... one per URL) in LAYOUT at the top left of
-the screen, the stream catalogue open with ``--catalogue``. Prints on stdout, one line each:
+the screen, the stream catalogue open with ``--catalogue``. With ``--terminate-in-drop`` the
+window sends itself SIGTERM from inside the first drop's handling, as a shutdown might
+arrive while the operator drops a stream. Prints on stdout, one line each:
 
 - ``TILES {"cam1": [x, y, width, height, bar], ...}`` once every shown tile has painted a
   picture: the tiles' screen rectangles and the height of their overlay bars;
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import faulthandler
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -29,13 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from console.quit_signals import quit_on_signals  # noqa: E402
 from console.video_wall import VideoWallPanel  # noqa: E402
 
 WALL_SIZE = (1200, 800)
 POLL_MS = 50
 
 
-def main(layout: str, urls: list[str], catalogue: bool) -> int:
+def main(layout: str, urls: list[str], catalogue: bool, terminate_in_drop: bool) -> int:
     app = QApplication(sys.argv[:1])
     streams = [SimpleNamespace(id=f"cam{n}", name=f"Camera {n}", kind="fixed", url=url, sub_url=None,
                                transport="tcp", latency_ms=200)
@@ -65,6 +69,10 @@ def main(layout: str, urls: list[str], catalogue: bool) -> int:
         print("ORDER", json.dumps({"shown": [tile.stream_id for tile in wall.shown_tiles()], "focus": wall.focus_id}),
               flush=True)
 
+    def terminate_self() -> None:
+        """GUI thread, inside the drop: the handler runs here, at Python's next instruction."""
+        os.kill(os.getpid(), signal.SIGTERM)
+
     def poll() -> None:
         """GUI thread: report the tiles (and rows) once each tile has painted a picture, then stop polling."""
         tiles = wall.shown_tiles()
@@ -78,17 +86,14 @@ def main(layout: str, urls: list[str], catalogue: bool) -> int:
         print("TILES", json.dumps(places), flush=True)
         report_order()
         wall.arranged.connect(report_order)
+        if terminate_in_drop:
+            wall.arranged.connect(terminate_self)
         timer.stop()
 
     timer = QTimer(interval=POLL_MS)
     timer.timeout.connect(poll)
     timer.start()
-    # Python runs signal handlers between bytecodes; the timer gives it the chance while Qt waits.
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: app.quit())
-    keep_python_awake = QTimer(interval=100)
-    keep_python_awake.timeout.connect(lambda: None)
-    keep_python_awake.start()
+    quit_on_signals(app)
     app.exec()
     wall.stop()
     # Widgets go while the application still exists, not in whatever order Python's exit
@@ -102,6 +107,7 @@ def main(layout: str, urls: list[str], catalogue: bool) -> int:
 if __name__ == "__main__":
     faulthandler.enable()  # a crash prints its stack on stderr, which the test shows
     arguments = sys.argv[1:]
-    with_catalogue = "--catalogue" in arguments
-    arguments = [argument for argument in arguments if argument != "--catalogue"]
-    sys.exit(main(arguments[0], arguments[1:], with_catalogue))
+    options = {"--catalogue", "--terminate-in-drop"}
+    given = options.intersection(arguments)
+    arguments = [argument for argument in arguments if argument not in options]
+    sys.exit(main(arguments[0], arguments[1:], "--catalogue" in given, "--terminate-in-drop" in given))
