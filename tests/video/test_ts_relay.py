@@ -19,6 +19,10 @@ from video.health import StreamState
 from video.ingest import RtspIngestWorker
 from video.ts_relay import RelayStatus, TsRelayWorker
 
+ON_PACKET_BOUND_S = 1.0
+"""A call that waited for the pipe would wait for ever here (nobody reads it); a call that
+does not has still taken 255 ms when a loaded two-core machine did not schedule it."""
+
 
 class PipeReader:
     """Reads a relay's pipe as a player would (PyAV instead of libvlc) on its own thread."""
@@ -116,7 +120,7 @@ def test_a_reader_that_stops_reading_costs_gops_never_the_ingests_time(rtsp_serv
         assert relay.stop(), "the writer stayed blocked on the full pipe"
         stopped_in = time.monotonic() - began
     print(f"on_packet: longest {max(calls) * 1000:.2f} ms over {len(calls)} packets; stop took {stopped_in * 1000:.0f} ms")
-    assert max(calls) < 0.05
+    assert max(calls) < ON_PACKET_BOUND_S
     assert stopped_in < 1.0
     assert relay.status().dropped_packets > relay.status().dropped_gops
 
