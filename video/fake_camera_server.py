@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import select
 import subprocess
 import tempfile
@@ -15,6 +16,8 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # has python3-gi; the venv does not
 SERVER_SCRIPT = Path(__file__).with_name("fake_cameras.py")
 READY_TIMEOUT_S = 15.0
 _LOADER_RACE = "Inconsistency detected by ld.so"
+
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -47,6 +50,11 @@ class FakeCameraServer:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """The server process's PID until it is stopped."""
+        return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
         """Start serving and return once the script prints READY; raise ``RuntimeError`` saying why not."""
@@ -90,19 +98,34 @@ class FakeCameraServer:
         return self.stop() or "it did not say READY in time"
 
     def stop(self) -> str:
-        """Terminate the server (kill it if it lingers) and return what it wrote to stderr."""
+        """Terminate the server (kill it if it lingers) and return what it wrote to stderr.
+
+        A server that had already ended by itself is logged as a warning with its exit
+        status and the end of its stderr: its cameras went dark while in use.
+        """
         process, self._process = self._process, None
         if process is None:
             return ""
+        ended_by_itself = process.poll()
         end_process(process, 3)
+        errors = self._reap(process)
+        if ended_by_itself is not None:
+            log.warning("the fake cameras on port %d had ended by themselves (exit status %d): %s",
+                        self.port, ended_by_itself, errors.strip()[-1500:] or "nothing on stderr")
+        return errors
+
+    def kill(self) -> None:
+        """End the server abruptly, like a camera losing power."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            self._reap(process)
+
+    def _reap(self, process: subprocess.Popen[str]) -> str:
+        """Close an ended server's pipes; what it wrote to stderr."""
         process.stdout.close()
         self._errors.seek(0)
         errors = self._errors.read().decode(errors="replace")
         self._errors.close()
         return errors
-
-    def kill(self) -> None:
-        """End the server abruptly, like a camera losing power."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-        self.stop()
