@@ -95,7 +95,7 @@ class FakeCameraServer:
                     break
             elif process.poll() is not None:
                 break
-        return self.stop() or "it did not say READY in time"
+        return self._end()[1] or "it did not say READY in time"
 
     def stop(self) -> str:
         """Terminate the server (kill it if it lingers) and return what it wrote to stderr.
@@ -103,12 +103,7 @@ class FakeCameraServer:
         A server that had already ended by itself is logged as a warning with its exit
         status and the end of its stderr: its cameras went dark while in use.
         """
-        process, self._process = self._process, None
-        if process is None:
-            return ""
-        ended_by_itself = process.poll()
-        end_process(process, 3)
-        errors = self._reap(process)
+        ended_by_itself, errors = self._end()
         if ended_by_itself is not None:
             log.warning("the fake cameras on port %d had ended by themselves (exit status %d): %s",
                         self.port, ended_by_itself, errors.strip()[-1500:] or "nothing on stderr")
@@ -121,6 +116,16 @@ class FakeCameraServer:
             process.kill()
             process.wait()
             self._reap(process)
+
+    def _end(self) -> tuple[int | None, str]:
+        """Terminate the server if it runs; the exit status it had already ended with (None if it
+        was running), and what it wrote to stderr."""
+        process, self._process = self._process, None
+        if process is None:
+            return None, ""
+        ended_by_itself = process.poll()
+        end_process(process, 3)
+        return ended_by_itself, self._reap(process)
 
     def _reap(self, process: subprocess.Popen[str]) -> str:
         """Close an ended server's pipes; what it wrote to stderr."""
