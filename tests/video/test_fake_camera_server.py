@@ -5,24 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import time
 
-from video.fake_camera_server import FakeCameraServer
+from support import wait_until
 
 EXIT_WAIT_S = 5.0
-
-
-def wait_ended(server: FakeCameraServer) -> None:
-    deadline = time.monotonic() + EXIT_WAIT_S
-    while server.running and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not server.running
 
 
 def test_a_server_that_ended_by_itself_is_a_warning_with_its_exit_status(rtsp_server, caplog):
     server = rtsp_server()
     os.kill(server.pid, signal.SIGKILL)  # as a crash would end it
-    wait_ended(server)
+    assert wait_until(lambda: not server.running, EXIT_WAIT_S)
     with caplog.at_level(logging.WARNING, logger="video.fake_camera_server"):
         server.stop()
     [record] = caplog.records
