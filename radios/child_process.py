@@ -22,11 +22,18 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def end_process(process: subprocess.Popen, grace_s: float) -> None:
+def end_process(process: subprocess.Popen, grace_s: float, own_end_s: float = 0.0) -> None:
     """SIGTERM ``process`` and reap it; SIGKILL it when it has not ended within ``grace_s``.
 
-    Safe on a process that has already ended (it is only reaped).
+    With ``own_end_s``, the process first gets that long to end by itself (its input closed,
+    say) before the SIGTERM. Safe on a process that has already ended (it is only reaped).
     """
+    if own_end_s > 0:
+        try:
+            process.wait(own_end_s)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     process.terminate()
     try:
         process.wait(grace_s)

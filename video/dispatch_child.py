@@ -100,7 +100,4 @@ def end_child(child: subprocess.Popen[bytes]) -> None:
         child.stdin.close()
     except (OSError, ValueError):
         pass  # the child already went
-    try:
-        child.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        end_process(child, 2.0)
+    end_process(child, 2.0, own_end_s=1.0)

@@ -166,10 +166,7 @@ class SrtPushWorker:
     def finish(self) -> None:
         """The push thread, after the ffmpeg child ended: let the child end (its input ended), or end it;
         reap it and join the reading thread."""
-        try:
-            self._child.wait(FINISH_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            end_process(self._child, FINISH_TIMEOUT_S)
+        end_process(self._child, FINISH_TIMEOUT_S, own_end_s=FINISH_TIMEOUT_S)
         self._thread.join(JOIN_TIMEOUT_S)
 
     def failure(self) -> str | None:
